@@ -1,0 +1,68 @@
+using Drover.Executor.Supervision;
+using Mesos.V1;
+
+namespace Drover.Executor.Tasks;
+
+/// <summary>Where a task is in its life. One value, not a pile of booleans (style.md #15).</summary>
+public enum TaskPhase
+{
+    /// <summary>TASK_STARTING sent; the process is being spawned.</summary>
+    Starting,
+
+    /// <summary>The service process is alive.</summary>
+    Running,
+
+    /// <summary>The service failed and waits out its restart backoff; no process exists.</summary>
+    BackingOff,
+
+    /// <summary>SIGTERM sent; SIGKILL follows at the deadline.</summary>
+    Killing,
+
+    /// <summary>The terminal update is created (it may still await acknowledgement).</summary>
+    Terminated,
+}
+
+/// <summary>One task this executor runs, owned by the executor loop.</summary>
+public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group)
+{
+    public TaskInfo Info { get; } = info;
+
+    public string Id => Info.TaskId.Value;
+
+    public LaunchPlan Plan { get; } = plan;
+
+    public TaskGroup? Group { get; } = group;
+
+    public TaskPhase Phase { get; set; } = TaskPhase.Starting;
+
+    public ServiceProcess? Process { get; set; }
+
+    /// <summary>Bumped at each spawn, so a timer for an earlier incarnation is recognised as stale.</summary>
+    public long Incarnation { get; set; }
+
+    public RestartHistory Restarts { get; } = new();
+
+    /// <summary>At least one of this task's updates was acknowledged (executor-http-api.md, "Unacknowledged Tasks").</summary>
+    public bool Acknowledged { get; set; }
+
+    public KillAttempt? Kill { get; set; }
+
+    /// <summary>Set when a health check asked for the kill: the terminal update says healthy = false.</summary>
+    public bool KilledUnhealthy { get; set; }
+
+    /// <summary>The last exit, for the message of a later terminal update.</summary>
+    public string? LastExit { get; set; }
+
+    public bool IsActive => Phase != TaskPhase.Terminated;
+}
+
+/// <summary>A kill in progress: its id (for stale escalation timers) and SIGKILL deadline.</summary>
+public sealed record KillAttempt(long Id, long DeadlineMs, string Reason);
+
+/// <summary>Tasks launched together by LAUNCH_GROUP: one failing or killed kills the rest (Mesos' default executor).</summary>
+public sealed class TaskGroup(IReadOnlyList<string> taskIds)
+{
+    public IReadOnlyList<string> TaskIds { get; } = taskIds;
+
+    public bool Killing { get; set; }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Publishes drover-executor for linux-x64 as one self-contained native-AOT binary, plus the
+# tarball (and its sha256) that the Mesos fetcher extracts in the sandbox:
+#   ExecutorInfo.command.uris = [{value: ".../drover-executor-<version>-linux-x64.tar.gz", extract: true}]
+#   ExecutorInfo.command.value = "./drover-executor"
+# Usage: packaging/publish-executor.sh [output-dir]   (default: artifacts/executor)
+# Fails if the AOT compiler reports any trim or AOT warning.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:-$root/artifacts/executor}")
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -n1)
+version=${version:-0.1.0}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+mkdir -p "$out"
+dotnet publish "$root/executor/Drover.Executor.csproj" -c Release -r linux-x64 \
+  -p:PublishAot=true -o "$out/bin" -nologo 2>&1 | tee "$log" >/dev/null || { cat "$log"; exit 1; }
+if grep -E "warning (IL|CS|CA)[0-9]+" "$log" | grep -v "/obj/" ; then
+  echo "publish reported trim/AOT warnings (above): drover-executor must publish clean" >&2
+  exit 1
+fi
+
+tarball="drover-executor-$version-linux-x64.tar.gz"
+tar -czf "$out/$tarball" -C "$out/bin" drover-executor
+(cd "$out" && sha256sum "$tarball" > "$tarball.sha256")
+echo "$out/bin/drover-executor"
+echo "$out/$tarball"

@@ -1,0 +1,2 @@
+// The library under test drives Linux syscalls; so do these tests.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,59 @@
+namespace Drover.Posix.Tests;
+
+public class ProcessStatsTests
+{
+    [Fact]
+    public void ForProcess_Self_HasThreadsMemoryAndDescriptors()
+    {
+        ResourceUsage me = ProcessStats.ForProcess(Environment.ProcessId);
+
+        Assert.Equal(1, me.Processes);
+        Assert.True(me.Threads > 1);
+        Assert.True(me.RssBytes > 10 * 1024 * 1024);
+        Assert.True(me.OpenFileDescriptors > 3);
+        Assert.True(me.CpuSeconds > 0);
+        Assert.Equal(100, ProcessStats.ClockTicksPerSecond);
+    }
+
+    [Fact]
+    public void ForTreeAndGroup_CountEveryMember()
+    {
+        SpawnedProcess service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
+        try
+        {
+            Poll.Until(() => ProcessStats.ForTree(service.Pid).Processes == 3, "the shell and both sleeps run");
+            ResourceUsage tree = ProcessStats.ForTree(service.Pid);
+            ResourceUsage group = ProcessStats.ForProcessGroup(service.ProcessGroupId);
+
+            Assert.Equal(3, group.Processes);
+            Assert.Equal(3, tree.Threads);
+            Assert.Equal(9, tree.OpenFileDescriptors); // 0, 1, 2 each
+            Assert.True(tree.RssBytes > 0);
+            Assert.Equal(tree.RssBytes, group.RssBytes);
+        }
+        finally
+        {
+            Children.KillGroup(service.ProcessGroupId);
+        }
+    }
+
+    [Fact]
+    public void ForProcesses_CountsCpuTimeAndSkipsTheGone()
+    {
+        SpawnedProcess busy = Children.Spawn(Children.Shell("while :; do :; done"));
+        try
+        {
+            Poll.Until(() => ProcessStats.ForProcess(busy.Pid).CpuSeconds >= 0.05, "the busy loop used CPU");
+
+            ResourceUsage usage = ProcessStats.ForProcesses([busy.Pid, 4_000_001, -1]);
+            Assert.Equal(1, usage.Processes);
+        }
+        finally
+        {
+            Children.KillGroup(busy.ProcessGroupId);
+        }
+
+        Assert.Equal(default, ProcessStats.ForTree(4_000_001));
+        Assert.Equal(default, ProcessStats.ForProcessGroup(4_000_001));
+    }
+}
