@@ -1,0 +1,268 @@
+using System.Buffers.Text;
+
+namespace Drover.Metrics.Http;
+
+/// <summary>
+/// Parses an HTTP/1.x request head (RFC 9112 §2–5) as a pure function over the bytes received so far:
+/// short input is <see cref="HttpParseStatus.Incomplete"/>, never an exception; anything malformed,
+/// oversized or unsupported is <see cref="HttpParseStatus.Invalid"/> with the status to answer.
+/// Only what a metrics endpoint needs is extracted: method, target, keep-alive, whether a body follows.
+/// </summary>
+/// <remarks>
+/// Lines must end in CRLF; a bare LF, obsolete line folding, whitespace before a header's colon and
+/// control characters are rejected, as RFC 9112 allows a server to do.
+/// </remarks>
+internal static class HttpRequestParser
+{
+    /// <summary>At most this many header fields.</summary>
+    public const int MaxHeaderCount = 100;
+
+    private const int MaxMethodLength = 32;
+
+    public static HttpParseResult Parse(ReadOnlySpan<byte> input, int maxHeadBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxHeadBytes, 16);
+        ReadOnlySpan<byte> window = input.Length > maxHeadBytes ? input[..maxHeadBytes] : input;
+        int end = window.IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            return IncompleteOrEarlyError(window, input.Length >= maxHeadBytes, maxHeadBytes);
+        }
+        int headLength = end + 4;
+        ReadOnlySpan<byte> head = window[..(end + 2)]; // every line with its CRLF, without the blank line
+        int lineEnd = head.IndexOf("\r\n"u8);
+        var line = ParseRequestLine(head[..lineEnd]);
+        if (line.Error is not null)
+        {
+            return HttpParseResult.Invalid(line.ErrorStatus, line.Error);
+        }
+        var headers = ParseHeaders(head[(lineEnd + 2)..], line.Http11);
+        if (headers.Error is not null)
+        {
+            return HttpParseResult.Invalid(400, headers.Error);
+        }
+        return new HttpParseResult(
+            HttpParseStatus.Complete, headLength, line.Method, line.Target, headers.KeepAlive, headers.HasBody, 0, null);
+    }
+
+    /// <summary>
+    /// The path of a request target without its query: <c>/metrics?x=1</c> and the absolute form
+    /// <c>http://host:9100/metrics</c> (which RFC 9112 §3.2.2 says a server must accept) both give <c>/metrics</c>.
+    /// </summary>
+    public static ReadOnlySpan<byte> PathOf(ReadOnlySpan<byte> target)
+    {
+        int scheme = target.IndexOf("://"u8);
+        if (scheme > 0 && target[0] != (byte)'/')
+        {
+            ReadOnlySpan<byte> afterScheme = target[(scheme + 3)..];
+            int pathStart = afterScheme.IndexOfAny((byte)'/', (byte)'?');
+            target = pathStart >= 0 && afterScheme[pathStart] == (byte)'/' ? afterScheme[pathStart..] : "/"u8;
+        }
+        int query = target.IndexOf((byte)'?');
+        return query < 0 ? target : target[..query];
+    }
+
+    /// <summary>
+    /// Without a complete head we can still refuse early: a bare LF, a full buffer, or a broken
+    /// request line once its CRLF has arrived. This keeps garbage from holding a connection until the timeout.
+    /// </summary>
+    private static HttpParseResult IncompleteOrEarlyError(ReadOnlySpan<byte> window, bool full, int maxHeadBytes)
+    {
+        int lf = window.IndexOf((byte)'\n');
+        while (lf >= 0)
+        {
+            if (lf == 0 || window[lf - 1] != (byte)'\r')
+            {
+                return HttpParseResult.Invalid(400, "a line ends in a bare LF");
+            }
+            int next = window[(lf + 1)..].IndexOf((byte)'\n');
+            lf = next < 0 ? -1 : lf + 1 + next;
+        }
+        int firstLine = window.IndexOf("\r\n"u8);
+        if (firstLine >= 0)
+        {
+            var line = ParseRequestLine(window[..firstLine]);
+            if (line.Error is not null)
+            {
+                return HttpParseResult.Invalid(line.ErrorStatus, line.Error);
+            }
+        }
+        else if (window.Length > 0 && !IsPlausibleRequestLinePrefix(window))
+        {
+            return HttpParseResult.Invalid(400, "malformed request line");
+        }
+        if (full)
+        {
+            return HttpParseResult.Invalid(431, $"request head exceeds {maxHeadBytes} bytes");
+        }
+        return HttpParseResult.Incomplete;
+    }
+
+    private static bool IsPlausibleRequestLinePrefix(ReadOnlySpan<byte> partial)
+    {
+        // Only the bytes a request line may hold; a lone CR at the very end is the start of its CRLF.
+        for (int i = 0; i < partial.Length; i++)
+        {
+            byte b = partial[i];
+            if (b == (byte)'\r' && i == partial.Length - 1)
+            {
+                continue;
+            }
+            if (b < 0x20 || b == 0x7F || b >= 0x80)
+            {
+                return false;
+            }
+        }
+        int space = partial.IndexOf((byte)' ');
+        ReadOnlySpan<byte> method = space < 0 ? partial : partial[..space];
+        return (space != 0 || partial.Length == 0) && method.Length <= MaxMethodLength && IsToken(method, allowEmpty: true);
+    }
+
+    private readonly record struct RequestLine(HttpMethodKind Method, Range Target, bool Http11, int ErrorStatus, string? Error)
+    {
+        public static RequestLine Fail(int status, string error) => new(HttpMethodKind.Other, default, false, status, error);
+    }
+
+    /// <summary>method SP request-target SP HTTP-version (RFC 9112 §3).</summary>
+    private static RequestLine ParseRequestLine(ReadOnlySpan<byte> line)
+    {
+        int firstSpace = line.IndexOf((byte)' ');
+        if (firstSpace <= 0 || firstSpace > MaxMethodLength || !IsToken(line[..firstSpace], allowEmpty: false))
+        {
+            return RequestLine.Fail(400, "malformed method");
+        }
+        int targetStart = firstSpace + 1;
+        int secondSpace = line[targetStart..].IndexOf((byte)' ');
+        if (secondSpace <= 0)
+        {
+            return RequestLine.Fail(400, "malformed request line");
+        }
+        int targetEnd = targetStart + secondSpace;
+        ReadOnlySpan<byte> target = line[targetStart..targetEnd];
+        foreach (byte b in target)
+        {
+            if (b <= 0x20 || b >= 0x7F)
+            {
+                return RequestLine.Fail(400, "malformed request target");
+            }
+        }
+        ReadOnlySpan<byte> version = line[(targetEnd + 1)..];
+        bool http11 = version.SequenceEqual("HTTP/1.1"u8);
+        if (!http11 && !version.SequenceEqual("HTTP/1.0"u8))
+        {
+            return IsVersionShape(version)
+                ? RequestLine.Fail(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+                : RequestLine.Fail(400, "malformed HTTP version");
+        }
+        ReadOnlySpan<byte> method = line[..firstSpace];
+        HttpMethodKind kind = method.SequenceEqual("GET"u8) ? HttpMethodKind.Get
+            : method.SequenceEqual("HEAD"u8) ? HttpMethodKind.Head
+            : HttpMethodKind.Other;
+        return new RequestLine(kind, new Range(targetStart, targetEnd), http11, 0, null);
+    }
+
+    private readonly record struct Headers(bool KeepAlive, bool HasBody, string? Error)
+    {
+        public static Headers Fail(string error) => new(false, false, error);
+    }
+
+    /// <summary>field-name ":" OWS field-value OWS, each line ending in CRLF (RFC 9112 §5).</summary>
+    private static Headers ParseHeaders(ReadOnlySpan<byte> block, bool http11)
+    {
+        bool close = false;
+        bool keepAlive = false;
+        bool hasBody = false;
+        int hosts = 0;
+        int count = 0;
+        while (!block.IsEmpty)
+        {
+            int lineEnd = block.IndexOf("\r\n"u8);
+            ReadOnlySpan<byte> line = block[..lineEnd];
+            block = block[(lineEnd + 2)..];
+            if (++count > MaxHeaderCount)
+            {
+                return Headers.Fail($"more than {MaxHeaderCount} header fields");
+            }
+            int colon = line.IndexOf((byte)':');
+            if (colon <= 0 || !IsToken(line[..colon], allowEmpty: false))
+            {
+                return Headers.Fail("malformed header field name");
+            }
+            ReadOnlySpan<byte> name = line[..colon];
+            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim(" \t"u8);
+            foreach (byte b in value)
+            {
+                if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
+                {
+                    return Headers.Fail("control character in a header value");
+                }
+            }
+            if (name.EqualsIgnoreCaseAscii("Host"u8))
+            {
+                hosts++;
+            }
+            else if (name.EqualsIgnoreCaseAscii("Connection"u8))
+            {
+                close |= HasToken(value, "close"u8);
+                keepAlive |= HasToken(value, "keep-alive"u8);
+            }
+            else if (name.EqualsIgnoreCaseAscii("Content-Length"u8))
+            {
+                if (!Utf8Parser.TryParse(value, out long length, out int consumed) || consumed != value.Length || length < 0)
+                {
+                    return Headers.Fail("malformed Content-Length");
+                }
+                hasBody |= length > 0;
+            }
+            else if (name.EqualsIgnoreCaseAscii("Transfer-Encoding"u8))
+            {
+                hasBody = true;
+            }
+        }
+        if (http11 && hosts != 1)
+        {
+            // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
+            return Headers.Fail("an HTTP/1.1 request needs exactly one Host header");
+        }
+        // HTTP/1.1 stays open unless "close"; HTTP/1.0 closes unless "keep-alive" (RFC 9112 §9.3).
+        return new Headers(http11 ? !close : keepAlive && !close, hasBody, null);
+    }
+
+    private static bool HasToken(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
+    {
+        foreach (Range range in list.Split((byte)','))
+        {
+            if (list[range].Trim(" \t"u8).EqualsIgnoreCaseAscii(token))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsVersionShape(ReadOnlySpan<byte> version) =>
+        version.Length == 8 && version.StartsWith("HTTP/"u8) && char.IsAsciiDigit((char)version[5])
+        && version[6] == (byte)'.' && char.IsAsciiDigit((char)version[7]);
+
+    /// <summary>tchar (RFC 9110 §5.6.2).</summary>
+    private static bool IsToken(ReadOnlySpan<byte> text, bool allowEmpty)
+    {
+        if (text.IsEmpty)
+        {
+            return allowEmpty;
+        }
+        foreach (byte b in text)
+        {
+            bool ok = char.IsAsciiLetterOrDigit((char)b) || b is (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&'
+                or (byte)'\'' or (byte)'*' or (byte)'+' or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool EqualsIgnoreCaseAscii(this ReadOnlySpan<byte> text, ReadOnlySpan<byte> expected) =>
+        System.Text.Ascii.EqualsIgnoreCase(text, expected);
+}

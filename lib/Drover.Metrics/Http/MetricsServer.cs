@@ -1,0 +1,346 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Drover.Metrics.Http;
+
+/// <summary>
+/// A minimal HTTP/1.1 server for one thing: <c>GET</c>/<c>HEAD</c> of the metrics path, answered with
+/// the registry's exposition. It sits on a raw socket rather than Kestrel or HttpListener to keep an
+/// idle native-AOT executor small. Keep-alive and pipelining are supported (Prometheus keeps its
+/// scrape connection open); everything a client controls is bounded: head size, head timeout, idle
+/// timeout, send timeout, number of connections.
+/// </summary>
+public sealed class MetricsServer : IAsyncDisposable
+{
+    private const int LingerBytes = 64 * 1024;
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
+
+    private readonly MetricRegistry _registry;
+    private readonly MetricsServerOptions _options;
+    private readonly Socket _listener;
+    private readonly byte[] _path;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _acceptLoop;
+    private int _active;
+    private int _bodySizeHint = 4096;
+    private int _disposed;
+
+    private MetricsServer(MetricRegistry registry, IPEndPoint endPoint, MetricsServerOptions options)
+    {
+        _registry = registry;
+        _options = options;
+        _path = Encoding.ASCII.GetBytes(options.Path);
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                _listener.DualMode = true;
+            }
+            _listener.Bind(endPoint);
+            _listener.Listen(backlog: 64);
+        }
+        catch
+        {
+            _listener.Dispose();
+            throw;
+        }
+        LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>The address and port actually bound (the port chosen by the system when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    public int Port => LocalEndPoint.Port;
+
+    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0 for any free port) and starts serving.</summary>
+    public static MetricsServer Start(MetricRegistry registry, IPAddress address, int port, MetricsServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        return Start(registry, new IPEndPoint(address, port), options);
+    }
+
+    public static MetricsServer Start(MetricRegistry registry, IPEndPoint endPoint, MetricsServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        return new MetricsServer(registry, endPoint, options ?? new MetricsServerOptions());
+    }
+
+    /// <summary>Stops accepting, aborts open connections and waits for them to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        if (Volatile.Read(ref _active) == 0)
+        {
+            _drained.TrySetResult();
+        }
+        await _drained.Task.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // ECONNABORTED and friends concern one client; EMFILE would spin, so breathe first.
+                await DelayQuietly(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
+                continue;
+            }
+            if (Interlocked.Increment(ref _active) > _options.MaxConnections)
+            {
+                _ = RefuseAsync(client);
+                continue;
+            }
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task RefuseAsync(Socket client)
+    {
+        try
+        {
+            byte[] response = HttpResponses.Error(503, HttpResponses.Reason(503), "too many connections", keepAlive: false);
+            using var timer = new CancellationTokenSource(_options.SendTimeout);
+            await client.SendAsync(response, SocketFlags.None, timer.Token).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone or too slow; either way it is refused.
+        }
+        finally
+        {
+            client.Dispose();
+            Release();
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxRequestHeadBytes);
+        var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        bool graceful = false;
+        try
+        {
+            socket.NoDelay = true;
+            graceful = await ServeRequestsAsync(socket, buffer, timer).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // The peer went away, a timeout fired, or the server is stopping: drop the connection.
+        }
+        finally
+        {
+            if (graceful)
+            {
+                await LingerAsync(socket, buffer).ConfigureAwait(false);
+            }
+            socket.Dispose();
+            timer.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer);
+            Release();
+        }
+    }
+
+    /// <summary>Serves requests until the connection should close; true if we are the side closing it after a response.</summary>
+    private async Task<bool> ServeRequestsAsync(Socket socket, byte[] buffer, CancellationTokenSource timer)
+    {
+        int limit = _options.MaxRequestHeadBytes;
+        int filled = 0;
+        long headDeadline = 0;
+        while (true)
+        {
+            HttpParseResult request = HttpRequestParser.Parse(buffer.AsSpan(0, filled), limit);
+            if (request.Status == HttpParseStatus.Invalid)
+            {
+                string reason = HttpResponses.Reason(request.ErrorStatus);
+                await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, request.Error!, keepAlive: false), timer)
+                    .ConfigureAwait(false);
+                return true;
+            }
+            if (request.Status == HttpParseStatus.Incomplete)
+            {
+                TimeSpan wait = filled == 0
+                    ? _options.KeepAliveTimeout
+                    : TimeSpan.FromMilliseconds(headDeadline - Environment.TickCount64);
+                int read = await ReceiveAsync(socket, buffer.AsMemory(filled, limit - filled), wait, timer).ConfigureAwait(false);
+                if (read == 0 || (read < 0 && filled == 0))
+                {
+                    return false; // the client closed, or stayed idle too long, between requests: close quietly
+                }
+                if (read < 0)
+                {
+                    // The fired timer cannot be reused: the 408 gets a fresh one.
+                    byte[] timeout = HttpResponses.Error(408, HttpResponses.Reason(408), "request head not received in time", keepAlive: false);
+                    using var sendTimer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                    await SendAsync(socket, timeout, sendTimer).ConfigureAwait(false);
+                    return true;
+                }
+                if (filled == 0)
+                {
+                    headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
+                }
+                filled += read;
+                continue;
+            }
+
+            bool keepAlive = await RespondAsync(socket, buffer, request, timer).ConfigureAwait(false);
+            if (!keepAlive)
+            {
+                return true;
+            }
+            // Pipelined bytes of the next request move to the front; its head timeout starts now.
+            int rest = filled - request.HeadLength;
+            Buffer.BlockCopy(buffer, request.HeadLength, buffer, 0, rest);
+            filled = rest;
+            headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
+        }
+    }
+
+    /// <summary>Answers one complete request head; returns whether the connection stays open.</summary>
+    private async Task<bool> RespondAsync(Socket socket, byte[] buffer, HttpParseResult request, CancellationTokenSource timer)
+    {
+        // We never read request bodies, so after one the stream is out of sync: answer, then close.
+        bool keepAlive = request.KeepAlive && !request.HasBody;
+        if (request.Method == HttpMethodKind.Other)
+        {
+            byte[] notAllowed = HttpResponses.Error(405, HttpResponses.Reason(405), "only GET and HEAD", keepAlive: false, "Allow: GET, HEAD");
+            await SendAsync(socket, notAllowed, timer).ConfigureAwait(false);
+            return false;
+        }
+        if (!HttpRequestParser.PathOf(buffer.AsSpan(request.Target)).SequenceEqual(_path))
+        {
+            byte[] notFound = HttpResponses.Error(404, HttpResponses.Reason(404), $"metrics are at {_options.Path}", keepAlive);
+            await SendAsync(socket, notFound, timer).ConfigureAwait(false);
+            return keepAlive;
+        }
+
+        using var response = new ResponseBuffer(Volatile.Read(ref _bodySizeHint));
+        try
+        {
+            _registry.WriteTo(response);
+        }
+#pragma warning disable CA1031 // A scrape that fails is this request's 500, not the server's end.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            byte[] failed = HttpResponses.Error(500, HttpResponses.Reason(500), error.GetType().Name, keepAlive: false);
+            await SendAsync(socket, failed, timer).ConfigureAwait(false);
+            return false;
+        }
+        Volatile.Write(ref _bodySizeHint, Math.Max(response.BodyLength + 1024, 4096));
+        await SendAsync(socket, response.Complete(keepAlive, headOnly: request.Method == HttpMethodKind.Head), timer).ConfigureAwait(false);
+        return keepAlive;
+    }
+
+    /// <summary>Receives with a deadline: the byte count, 0 at end of stream, or -1 when <paramref name="wait"/> ran out.</summary>
+    private async Task<int> ReceiveAsync(Socket socket, Memory<byte> into, TimeSpan wait, CancellationTokenSource timer)
+    {
+        if (wait <= TimeSpan.Zero)
+        {
+            return -1;
+        }
+        timer.CancelAfter(wait);
+        try
+        {
+            return await socket.ReceiveAsync(into, SocketFlags.None, timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            return -1;
+        }
+        finally
+        {
+            // A fired timer cannot be reset; the connection ends in that case anyway.
+            timer.TryReset();
+        }
+    }
+
+    private async Task SendAsync(Socket socket, ReadOnlyMemory<byte> bytes, CancellationTokenSource timer)
+    {
+        timer.CancelAfter(_options.SendTimeout);
+        try
+        {
+            while (!bytes.IsEmpty)
+            {
+                int sent = await socket.SendAsync(bytes, SocketFlags.None, timer.Token).ConfigureAwait(false);
+                bytes = bytes[sent..];
+            }
+        }
+        finally
+        {
+            timer.TryReset();
+        }
+    }
+
+    /// <summary>
+    /// Closes our side first and reads what the client still sends for a moment, so that unread
+    /// request bytes do not turn our close into a reset that could destroy the response in flight.
+    /// </summary>
+    private async Task LingerAsync(Socket socket, byte[] scratch)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var linger = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            linger.CancelAfter(LingerTime);
+            int drained = 0;
+            while (drained < LingerBytes)
+            {
+                int read = await socket.ReceiveAsync(scratch.AsMemory(), SocketFlags.None, linger.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+                drained += read;
+            }
+        }
+        catch (Exception error) when (error is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Closing anyway.
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && _stopping.IsCancellationRequested)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private async Task DelayQuietly(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

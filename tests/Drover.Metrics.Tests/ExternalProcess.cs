@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Drover.Metrics.Tests;
+
+/// <summary>Runs the Debian prometheus/promtool binaries for the tests; a missing binary is a failure, not a skip.</summary>
+internal static class ExternalProcess
+{
+    public const string Promtool = "/usr/bin/promtool";
+    public const string Prometheus = "/usr/bin/prometheus";
+
+    public static void RequireBinary(string path)
+    {
+        Assert.True(File.Exists(path), $"{path} is missing: install the Debian package 'prometheus' (apt-get install prometheus).");
+    }
+
+    /// <summary>Runs to completion with <paramref name="stdin"/> as input; returns exit code and combined output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string path, string arguments, string stdin)
+    {
+        RequireBinary(path);
+        var start = new ProcessStartInfo(path, arguments)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The tool stopped reading early (it found an error); its exit code and output tell why.
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A port free right now on 127.0.0.1, for a program that cannot be told to pick its own.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A Prometheus server scraping one target every second, in a temporary directory.</summary>
+internal sealed class PrometheusServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+    private readonly StringBuilder _log = new();
+
+    private PrometheusServer(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static PrometheusServer Start(int targetPort)
+    {
+        ExternalProcess.RequireBinary(ExternalProcess.Prometheus);
+        string directory = Directory.CreateTempSubdirectory("drover-prometheus-").FullName;
+        string config = Path.Combine(directory, "prometheus.yml");
+        File.WriteAllText(config,
+            "global:\n" +
+            "  scrape_interval: 1s\n" +
+            "  scrape_timeout: 1s\n" +
+            "scrape_configs:\n" +
+            "  - job_name: drover\n" +
+            "    static_configs:\n" +
+            $"      - targets: ['127.0.0.1:{targetPort}']\n");
+        int port = ExternalProcess.FreePort();
+        var start = new ProcessStartInfo(ExternalProcess.Prometheus)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add($"--config.file={config}");
+        start.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(directory, "data")}");
+        start.ArgumentList.Add($"--web.listen-address=127.0.0.1:{port}");
+        return new PrometheusServer(Process.Start(start)!, directory, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}
