@@ -39,3 +39,9 @@ public sealed record StrayScanDue() : ExecutorEvent;
 
 /// <summary>SIGTERM/SIGINT to the executor itself: stop the services gracefully, as for SHUTDOWN.</summary>
 public sealed record ShutdownSignal(string Signal) : ExecutorEvent;
+
+public sealed record HealthCheckDue(string TaskId, long Incarnation, int Check) : ExecutorEvent;
+
+public sealed record HealthCheckCompleted(string TaskId, long Incarnation, int Check, long Attempt, Health.ProbeResult Result, TimeSpan Elapsed) : ExecutorEvent;
+
+public sealed record HealthCheckTimedOut(string TaskId, long Incarnation, int Check, long Attempt) : ExecutorEvent;

@@ -123,6 +123,8 @@ public sealed partial class ExecutorLoop
     {
         _agentState = AgentState.Subscribed;
         _everSubscribed = true;
+        _metrics.AgentConnected.Set(1);
+        _metrics.Subscriptions.Inc();
         _disconnectedSinceMs = null;
         _subscribeAttempts = 0;
         _frameworkInfo = subscribed.FrameworkInfo;
@@ -169,6 +171,11 @@ public sealed partial class ExecutorLoop
         _subscription?.Cancel();
         var wasSubscribed = _agentState == AgentState.Subscribed;
         _agentState = AgentState.Disconnected;
+        _metrics.AgentConnected.Set(0);
+        if (wasSubscribed)
+        {
+            _metrics.Disconnections.Inc();
+        }
 
         if (_exitCode is not null)
         {

@@ -2,6 +2,7 @@ using Drover.Executor.Logging;
 using Drover.Executor.Supervision;
 using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 using Drover.Executor.Tasks;
+using Drover.Executor.Updates;
 using Drover.Posix;
 using Mesos.V1;
 using TaskStatus = Mesos.V1.TaskStatus;
@@ -67,6 +68,7 @@ public sealed partial class ExecutorLoop
 
         var task = new ServiceTask(info, plan, group);
         _tasks[id] = task;
+        StartMetricsServer(task);
         Log.Info($"launching {(plan.Node is { } node ? $"node '{node.Node}' of cluster '{node.Cluster}'" : "command task")}: {plan.Describe()}", id);
         Forward(task, _statuses.Create(info.TaskId, TaskState.TaskStarting));
         if (StartProcess(task))
@@ -93,6 +95,7 @@ public sealed partial class ExecutorLoop
             _byPid[process.Pid] = task;
             _guard.Add(process.ProcessGroupId);
             Log.Info($"started pid {process.Pid}", task.Id);
+            StartHealthChecks(task);
             return true;
         }
         catch (LaunchException e)
@@ -114,6 +117,12 @@ public sealed partial class ExecutorLoop
                 _guard.Add(task.Process!.ProcessGroupId);
             }
 
+            return;
+        }
+
+        if (_checkProcesses.Remove(exit.Pid, out var check))
+        {
+            OnCommandCheckExited(check, exit);
             return;
         }
 
@@ -154,6 +163,7 @@ public sealed partial class ExecutorLoop
         {
             var backoff = task.Plan.Restart.BackoffFor(task.Restarts.InWindow);
             task.Phase = TaskPhase.BackingOff;
+            _metrics.Restarts.WithLabels(task.Id).Inc();
             Log.Warning($"restarting in {backoff.TotalMilliseconds:0} ms (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {task.Plan.Restart.Window})", task.Id);
             Schedule(backoff, new RestartDue(task.Id, task.Incarnation));
             return;
@@ -183,7 +193,7 @@ public sealed partial class ExecutorLoop
         task.Phase = TaskPhase.Terminated;
         task.Kill = null;
         var status = _statuses.Create(task.Info.TaskId, state, message, healthy: task.KilledUnhealthy ? false : null);
-        Log.Info($"{state}: {message}", task.Id);
+        Log.Info($"{StatusFactory.Name(state)}: {message}", task.Id);
         Forward(task, status);
         GroupMemberEnded(task, state);
         MaybeExit();

@@ -19,7 +19,8 @@ public sealed partial class ExecutorLoop
     {
         var update = new Call.Types.Update { Status = status };
         _ledger.Add(update);
-        Log.Debug($"{status.State} {StatusFactory.UuidOf(status)}", task.Id);
+        _metrics.UpdatesSent.WithLabels(StatusFactory.Name(status.State)).Inc();
+        Log.Debug($"{StatusFactory.Name(status.State)} {StatusFactory.UuidOf(status)}", task.Id);
         if (_agentState == AgentState.Subscribed)
         {
             SendUpdate(update);
@@ -64,6 +65,7 @@ public sealed partial class ExecutorLoop
             return;
         }
 
+        _metrics.UpdatesAcknowledged.Inc();
         if (_tasks.TryGetValue(taskId, out var task))
         {
             task.Acknowledged = true;

@@ -1,7 +1,11 @@
 using System.Threading.Channels;
 using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
+using System.Collections.Immutable;
+using System.Net;
 using Drover.Executor.Logging;
+using Drover.Executor.Metrics;
+using Drover.Metrics.Http;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
 using Drover.Posix;
@@ -31,6 +35,8 @@ public sealed partial class ExecutorLoop : IDisposable
     private readonly FrameworkID _frameworkId;
     private readonly ExecutorID _executorId;
     private OrphanGuard? _guard;
+    private readonly ExecutorMetrics _metrics = new(e => Log.Warning($"metrics collection failed: {e.Message}"));
+    private MetricsServer? _metricsServer;
     private int? _exitCode;
 
     public ExecutorLoop(ExecutorSettings settings)
@@ -60,6 +66,7 @@ public sealed partial class ExecutorLoop : IDisposable
             try
             {
                 Handle(e);
+                RefreshMetrics();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -111,6 +118,15 @@ public sealed partial class ExecutorLoop : IDisposable
             case TerminalAckDeadline:
                 OnTerminalAckDeadline();
                 break;
+            case HealthCheckDue due:
+                OnHealthCheckDue(due);
+                break;
+            case HealthCheckCompleted completed:
+                OnHealthCheckCompleted(completed);
+                break;
+            case HealthCheckTimedOut timedOut:
+                OnHealthCheckTimedOut(timedOut);
+                break;
             case StrayScanDue:
                 OnStrayScanDue();
                 break;
@@ -159,10 +175,57 @@ public sealed partial class ExecutorLoop : IDisposable
         }
     }
 
+    /// <summary>Task gauges and the services the scrape reads: cheap, so refreshed after every event.</summary>
+    private void RefreshMetrics()
+    {
+        var phases = new int[Enum.GetValues<TaskPhase>().Length];
+        var services = ImmutableArray.CreateBuilder<ExecutorMetrics.ServiceView>();
+        foreach (var task in _tasks.Values)
+        {
+            phases[(int)task.Phase]++;
+            if (task.Process is { } process)
+            {
+                services.Add(new ExecutorMetrics.ServiceView(task.Id, process.ProcessGroupId, process.StartedUnixMs));
+            }
+        }
+
+        foreach (var phase in Enum.GetValues<TaskPhase>())
+        {
+            _metrics.Tasks.WithLabels(phase.ToString().ToLowerInvariant()).Set(phases[(int)phase]);
+        }
+
+        _metrics.UpdatesPending.Set(_ledger.Count);
+        _metrics.PublishServices(services.ToImmutable());
+    }
+
+    /// <summary>
+    /// Serves /metrics on the first task port named `metrics` (TaskInfo.discovery), on every
+    /// interface: Prometheus scrapes it from elsewhere, like the service's own ports.
+    /// </summary>
+    private void StartMetricsServer(ServiceTask task)
+    {
+        if (_metricsServer is not null || !task.Plan.Ports.TryGetValue("metrics", out var port))
+        {
+            return;
+        }
+
+        try
+        {
+            _metricsServer = MetricsServer.Start(_metrics.Registry, IPAddress.Any, port);
+            Log.Info($"serving Prometheus metrics on port {port} at /metrics", task.Id);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            Log.Error($"cannot serve metrics on port {port}: {e.Message}", task.Id);
+        }
+    }
+
     public void Dispose()
     {
+        _metricsServer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _guard?.Dispose();
         _pump.Dispose();
+        _probes.Dispose();
         _agent.Dispose();
     }
 }

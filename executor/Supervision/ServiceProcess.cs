@@ -14,7 +14,10 @@ public sealed class ServiceProcess
     {
         Pid = pid;
         ProcessGroupId = processGroupId;
+        StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
+
+    public long StartedUnixMs { get; }
 
     public int Pid { get; }
 

@@ -32,6 +32,9 @@ public sealed record LaunchPlan
 
     public required LogRotation Logs { get; init; }
 
+    /// <summary>TaskInfo.health_check (and, later, the personality's own checks).</summary>
+    public IReadOnlyList<Health.HealthCheckDefinition> HealthChecks { get; init; } = [];
+
     /// <summary>The node this task runs, when it came as a NodeSpec; null for plain command tasks.</summary>
     public NodeSpec? Node { get; init; }
 

@@ -26,6 +26,14 @@ public static class LaunchPlanner
 
     public static LaunchPlan Plan(TaskInfo task, PlanContext context)
     {
+        var plan = PlanProcess(task, context);
+        return task.HealthCheck is { } check
+            ? plan with { HealthChecks = [Health.HealthCheckDefinition.FromMesos(check, plan)] }
+            : plan;
+    }
+
+    private static LaunchPlan PlanProcess(TaskInfo task, PlanContext context)
+    {
         var ports = NamedPorts.Resolve(task);
         var logDirectory = Path.Combine(context.Sandbox, "tasks", SafeFileName(task.TaskId.Value));
         TimeSpan? grace = task.KillPolicy?.GracePeriod is { } g ? TimeSpan.FromTicks(g.Nanoseconds / 100) : null;

@@ -53,6 +53,12 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
     /// <summary>The last exit, for the message of a later terminal update.</summary>
     public string? LastExit { get; set; }
 
+    /// <summary>Health of the current incarnation; null when the task has no checks.</summary>
+    public Health.TaskHealth? Health { get; set; }
+
+    /// <summary>Per check: the id of the probe in flight, so a late result of an earlier one is dropped.</summary>
+    public long[] CheckAttempts { get; set; } = [];
+
     public bool IsActive => Phase != TaskPhase.Terminated;
 }
 
