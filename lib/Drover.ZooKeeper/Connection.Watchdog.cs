@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Drover.ZooKeeper.Requests;
+
+namespace Drover.ZooKeeper;
+
+/// <summary>The clock: a connection that stays quiet or leaves a request unanswered too long is lost.</summary>
+internal sealed partial class Connection
+{
+    /// <summary>
+    /// Declares the connection lost when the server went quiet for the read timeout (pings keep a live
+    /// server talking) or left the oldest request unanswered past the request timeout.
+    /// </summary>
+    private async Task WatchdogAsync(ConnectionTimings timings)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(timings.ReadTimeout.TotalMilliseconds / 10, 5, 250));
+        while (true)
+        {
+            await Task.Delay(period, _broken.Token).ConfigureAwait(false);
+            var silence = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived));
+            if (silence > timings.ReadTimeout)
+            {
+                throw Break(new TimeoutException(
+                    $"Nothing heard from {Server} for {silence.TotalMilliseconds:0} ms (read timeout {timings.ReadTimeout.TotalMilliseconds:0} ms, two thirds of the session timeout)."));
+            }
+            var oldest = OldestPending();
+            if (oldest is not null && timings.RequestTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var waited = Stopwatch.GetElapsedTime(oldest.SentAt);
+                if (waited > timings.RequestTimeout)
+                {
+                    throw Break(new TimeoutException(
+                        $"{oldest.OpCode} (xid {oldest.Xid}) got no reply from {Server} in {waited.TotalMilliseconds:0} ms (request timeout {timings.RequestTimeout.TotalMilliseconds:0} ms)."));
+                }
+            }
+        }
+    }
+
+    private Request? OldestPending()
+    {
+        lock (_lock)
+        {
+            return _pending.TryPeek(out var request) ? request : null;
+        }
+    }
+}

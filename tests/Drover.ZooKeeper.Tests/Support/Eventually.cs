@@ -1,0 +1,51 @@
+namespace Drover.ZooKeeper.Tests.Support;
+
+/// <summary>Polls a condition until it holds or a deadline passes: tests wait for facts, not for time.</summary>
+public static class Eventually
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        using var deadline = new CancellationTokenSource(limit);
+        while (!await condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        TrueAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Awaits a task with a bound, naming what was awaited if it does not finish: a test never hangs.</summary>
+    public static async Task<T> Within<T>(this Task<T> task, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        try
+        {
+            return await task.WaitAsync(limit);
+        }
+        catch (TimeoutException e) when (!task.IsCompleted)
+        {
+            throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.", e);
+        }
+    }
+
+    public static async Task Within(this Task task, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        try
+        {
+            await task.WaitAsync(limit);
+        }
+        catch (TimeoutException e) when (!task.IsCompleted)
+        {
+            throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.", e);
+        }
+    }
+}

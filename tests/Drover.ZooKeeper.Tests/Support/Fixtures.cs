@@ -1,0 +1,71 @@
+namespace Drover.ZooKeeper.Tests.Support;
+
+/// <summary>One standalone server shared by the tests of a collection; each test works under its own path.</summary>
+public sealed class StandaloneServerFixture : IAsyncLifetime
+{
+    private ZooKeeperServer? _server;
+
+    public ZooKeeperServer Server => _server ?? throw new InvalidOperationException("The server is not started.");
+
+    public async Task InitializeAsync() => _server = await ZooKeeperServer.StartStandaloneAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>A client of this server, with short timeouts fit for tests.</summary>
+    public Task<ZooKeeperClient> ConnectAsync(string? connectString = null, TimeSpan? sessionTimeout = null, Action<WatchedEvent>? defaultWatcher = null) =>
+        ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = connectString ?? Server.ConnectString,
+            SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(4),
+            DefaultWatcher = defaultWatcher,
+        });
+
+    public static Task<ZooKeeperClient> ConnectAsync(ZooKeeperClientOptions options) =>
+        ZooKeeperClient.ConnectAsync(options).Within($"a session with {options.ConnectString}", TimeSpan.FromSeconds(30));
+
+    /// <summary>A fresh node path for one test, so tests sharing a server never see each other's nodes.</summary>
+    public static string UniquePath(string name) => $"/{name}-{Guid.NewGuid():N}";
+}
+
+public sealed class EnsembleFixture : IAsyncLifetime
+{
+    private ZooKeeperEnsemble? _ensemble;
+
+    public ZooKeeperEnsemble Ensemble => _ensemble ?? throw new InvalidOperationException("The ensemble is not started.");
+
+    public async Task InitializeAsync() => _ensemble = await ZooKeeperEnsemble.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_ensemble is not null)
+        {
+            await _ensemble.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Fast operations against one shared server.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<StandaloneServerFixture>
+{
+    public const string Name = "standalone server";
+}
+
+/// <summary>Session lifetime tests: they restart, partition and expire, so they get a server of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class SessionCollection : ICollectionFixture<StandaloneServerFixture>
+{
+    public const string Name = "session server";
+}
+
+[CollectionDefinition(Name)]
+public sealed class EnsembleCollection : ICollectionFixture<EnsembleFixture>
+{
+    public const string Name = "three-server ensemble";
+}
