@@ -1,0 +1,96 @@
+using Drover.Epmd.Protocol;
+
+namespace Drover.Epmd;
+
+public sealed partial class EpmdServer
+{
+    /// <summary>
+    /// ALIVE2_REQ: register, answer with the creation, and keep the connection as the registration's life.
+    /// A refusal (duplicate, name or extra not acceptable) is answered with result 1 and creation 99, and
+    /// epmd keeps that connection open too, until the node closes it.
+    /// </summary>
+    private async ValueTask<bool> HandleAlive2Async(EpmdConnection connection, ReadOnlyMemory<byte> request)
+    {
+        if (!connection.IsLocalPeer)
+        {
+            return await Reject().ConfigureAwait(false);
+        }
+        EpmdParseStatus status = Alive2Request.TryParse(request.Span, out Alive2Request? alive, out ushort highestVersion);
+        if (status == EpmdParseStatus.Malformed)
+        {
+            return await Reject().ConfigureAwait(false);
+        }
+        if (status == EpmdParseStatus.Refused)
+        {
+            return await RefuseAsync(connection, highestVersion).ConfigureAwait(false);
+        }
+        var registration = new NodeRegistration(
+            alive!.Name, alive.Port, alive.NodeType, alive.Protocol, alive.HighestVersion, alive.LowestVersion, alive.Extra, Host: _options.Host);
+        var token = RegistrationToken.New();
+        var (ok, result) = await AskRegistryAsync(
+            static (registry, state, cancel) => registry.TryRegisterAsync(state.registration, state.token, cancel),
+            (registration, token),
+            _stopping.Token).ConfigureAwait(false);
+        if (!ok)
+        {
+            return false;
+        }
+        if (result is not RegistrationResult.Registered registered)
+        {
+            return await RefuseAsync(connection, highestVersion).ConfigureAwait(false);
+        }
+        Hold(connection, registered.Registration, token);
+        // If this send fails the connection ends, and with it (in ServeAsync) the registration: epmd does the same.
+        if (!await SendAsync(connection, EpmdResponses.Alive2(registered: true, registered.Creation, highestVersion)).ConfigureAwait(false))
+        {
+            return false;
+        }
+        connection.Keep();
+        return true;
+    }
+
+    private async ValueTask<bool> RefuseAsync(EpmdConnection connection, ushort highestVersion)
+    {
+        Counters.RegistrationRefused();
+        if (!await SendAsync(connection, EpmdResponses.Alive2(registered: false, EpmdLimits.RefusedCreation, highestVersion)).ConfigureAwait(false))
+        {
+            return false;
+        }
+        connection.Keep();
+        return true;
+    }
+
+    private void Hold(EpmdConnection connection, NodeRegistration registration, RegistrationToken token)
+    {
+        lock (_gate)
+        {
+            connection.Hold(registration, token);
+            _held[registration.Name] = connection;
+            _retired.Registered(registration.Name);
+        }
+        Counters.Registered();
+    }
+
+    /// <summary>Ends the registration <paramref name="connection"/> holds, if any; once, whoever calls first.</summary>
+    private async ValueTask EndRegistrationAsync(EpmdConnection connection)
+    {
+        if (connection.Release() is not var (registration, token))
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (_held.TryGetValue(registration.Name, out EpmdConnection? holder) && holder == connection)
+            {
+                _held.Remove(registration.Name);
+            }
+            _retired.Retire(registration.Name, registration.Port, connection.Fd);
+        }
+        Counters.Unregistered();
+        // Not cancelled by stopping: a stopping server must still clear what it registered.
+        await AskRegistryAsync(
+            static (registry, state, cancel) => registry.UnregisterAsync(state.registration.Host, state.registration.Name, state.token, cancel),
+            (registration, token),
+            CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Buffers;
+using Drover.Epmd.Protocol;
+
+namespace Drover.Epmd;
+
+public sealed partial class EpmdServer
+{
+    /// <summary>
+    /// NAMES_REQ: this server's port (4 bytes), then one <c>"name N at port P\n"</c> line per node of this
+    /// host, newest first. Served to any peer, as epmd does.
+    /// </summary>
+    private async ValueTask<bool> HandleNamesAsync(EpmdConnection connection)
+    {
+        var (ok, nodes) = await ListAsync().ConfigureAwait(false);
+        if (!ok)
+        {
+            return false;
+        }
+        var output = new ArrayBufferWriter<byte>(256);
+        EpmdResponses.WritePortHeader(output, LocalEndPoint.Port);
+        foreach (NodeRegistration node in nodes)
+        {
+            if (node.IsOnHost(_options.Host))
+            {
+                EpmdResponses.WriteNamesLine(output, node.Name, node.Port);
+            }
+        }
+        Counters.NamesRequest();
+        await SendAsync(connection, output.WrittenMemory).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// DUMP_REQ (local peers only): the port, then every node of this host as "active" with the descriptor of
+    /// its registration connection (-1 when it registered through another server), then the names whose
+    /// registration through this server ended, as "old/unused".
+    /// </summary>
+    private async ValueTask<bool> HandleDumpAsync(EpmdConnection connection)
+    {
+        if (!connection.IsLocalPeer)
+        {
+            return await Reject().ConfigureAwait(false);
+        }
+        var (ok, nodes) = await ListAsync().ConfigureAwait(false);
+        if (!ok)
+        {
+            return false;
+        }
+        var output = new ArrayBufferWriter<byte>(256);
+        EpmdResponses.WritePortHeader(output, LocalEndPoint.Port);
+        lock (_gate)
+        {
+            foreach (NodeRegistration node in nodes)
+            {
+                if (node.IsOnHost(_options.Host))
+                {
+                    int fd = _held.TryGetValue(node.Name, out EpmdConnection? holder) ? holder.Fd : -1;
+                    EpmdResponses.WriteDumpActiveLine(output, node.Name, node.Port, fd);
+                }
+            }
+            foreach (var (name, port, fd) in _retired.OldestFirst)
+            {
+                EpmdResponses.WriteDumpRetiredLine(output, name, port, fd);
+            }
+        }
+        Counters.DumpRequest();
+        await SendAsync(connection, output.WrittenMemory).ConfigureAwait(false);
+        return false;
+    }
+
+    private ValueTask<(bool Ok, IReadOnlyList<NodeRegistration> Value)> ListAsync() =>
+        AskRegistryAsync(static (registry, _, cancel) => registry.ListAsync(cancel), 0, _stopping.Token);
+}

@@ -1,0 +1,38 @@
+using Drover.Epmd.Protocol;
+
+namespace Drover.Epmd;
+
+public sealed partial class EpmdServer
+{
+    /// <summary>
+    /// PORT_PLEASE2_REQ: the port of a node of this server's host, from the registry (so also of a node that
+    /// registered through another server of the same host), or <c>[119, 1]</c>. Then the connection is
+    /// closed: Erlang reads until it is.
+    /// </summary>
+    private async ValueTask<bool> HandlePortPlease2Async(EpmdConnection connection, ReadOnlyMemory<byte> request)
+    {
+        if (PortPlease2Request.TryParse(request.Span, out string? name) != EpmdParseStatus.Ok)
+        {
+            return await Reject().ConfigureAwait(false);
+        }
+        var (ok, node) = await AskRegistryAsync(
+            static (registry, state, cancel) => registry.LookupAsync(state.Host, state.name, cancel),
+            (_options.Host, name: name!),
+            _stopping.Token).ConfigureAwait(false);
+        if (!ok)
+        {
+            return false;
+        }
+        if (node is null)
+        {
+            Counters.LookupMiss();
+            await SendAsync(connection, EpmdResponses.Port2NotFound).ConfigureAwait(false);
+        }
+        else
+        {
+            Counters.LookupHit();
+            await SendAsync(connection, EpmdResponses.Port2Found(node)).ConfigureAwait(false);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Drover.Epmd;
+
+/// <summary>
+/// An EPMD server (Erlang Port Mapper Daemon) that answers exactly as OTP's <c>epmd</c> does, on any port,
+/// with its registrations kept in an <see cref="IEpmdRegistry"/> (cEPMD). Erlang nodes use it when started
+/// with <c>ERL_EPMD_PORT</c> set to its port.
+/// </summary>
+/// <remarks>
+/// One request per connection: the connection is closed after the answer, except after ALIVE2_REQ, whose
+/// connection is the registration's lifetime (closing it, or sending anything more on it, unregisters the
+/// node). See README.md beside this file for what each request does and how hosts are handled.
+/// </remarks>
+public sealed partial class EpmdServer : IAsyncDisposable
+{
+    private const int NotStarted = 0;
+    private const int Running = 1;
+    private const int Stopped = 2;
+
+    private readonly EpmdServerOptions _options;
+    private readonly IEpmdRegistry _registry;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<long, EpmdConnection> _connections = new();
+    private readonly object _gate = new();
+    private readonly Dictionary<string, EpmdConnection> _held = new(StringComparer.Ordinal);
+    private readonly RetiredNames _retired = new();
+    private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _sweeper = Task.CompletedTask;
+    private Task? _stopTask;
+    private long _nextConnectionId;
+    private int _open;
+    private int _state;
+
+    public EpmdServer(EpmdServerOptions options, IEpmdRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        _options = options;
+        _registry = registry;
+    }
+
+    /// <summary>Raised (on a pool thread) after a KILL_REQ was answered "OK" and the server stopped itself, as epmd exits.</summary>
+    public event EventHandler? Killed;
+
+    /// <summary>The address and port bound (the port the system chose when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("The EPMD server is not started.");
+
+    /// <summary>Running totals for metrics.</summary>
+    public EpmdServerCounters Counters { get; } = new();
+
+    /// <summary>The host this server answers for (<see cref="EpmdServerOptions.Host"/>).</summary>
+    public string? Host => _options.Host;
+
+    /// <summary>Binds <paramref name="listen"/> (port 0 for any free port) and starts serving. Once per server.</summary>
+    public Task StartAsync(IPEndPoint listen, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _state, Running, NotStarted) != NotStarted)
+        {
+            throw new InvalidOperationException("An EPMD server starts once; create a new one to serve again.");
+        }
+        var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (listen.Address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+            listener.Bind(listen);
+            listener.Listen();
+        }
+        catch
+        {
+            listener.Dispose();
+            Volatile.Write(ref _state, Stopped);
+            _drained.TrySetResult();
+            throw;
+        }
+        _listener = listener;
+        _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync(listener);
+        _sweeper = SweepAsync();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops accepting, closes every connection and unregisters every node registered through this server,
+    /// so a server started again on the same registry finds no stale entry. Idempotent.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task stop;
+        lock (_gate)
+        {
+            _stopTask ??= StopOnceAsync();
+            stop = _stopTask;
+        }
+        return stop.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task StopOnceAsync()
+    {
+        int previous = Interlocked.Exchange(ref _state, Stopped);
+        if (previous != Running)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        await _sweeper.ConfigureAwait(false);
+        foreach (EpmdConnection connection in _connections.Values)
+        {
+            connection.Close();
+        }
+        if (Volatile.Read(ref _open) == 0)
+        {
+            _drained.TrySetResult();
+        }
+        // Each connection unregisters its own node on the way out; wait until all have.
+        await _drained.Task.ConfigureAwait(false);
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // One client's trouble (ECONNABORTED); EMFILE would spin, so breathe first.
+                await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            Admit(socket);
+        }
+    }
+
+    private void Admit(Socket socket)
+    {
+        if (Interlocked.Increment(ref _open) > _options.MaxConnections || _stopping.IsCancellationRequested)
+        {
+            Counters.ConnectionRefused();
+            socket.Dispose();
+            Leave();
+            return;
+        }
+        EpmdConnection connection;
+        try
+        {
+            socket.NoDelay = true;
+            connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), socket);
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            Leave();
+            return;
+        }
+        _connections[connection.Id] = connection;
+        Counters.ConnectionAccepted();
+        Counters.ConnectionOpened();
+        // Served on the pool, so the accept loop goes straight back to accepting.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection), (Server: this, Connection: connection), preferLocal: false);
+    }
+
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _open) == 0 && _stopping.IsCancellationRequested)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    // epmd looks at idle connections every second when its timeout is short, else every 5 s.
+    private async Task SweepAsync()
+    {
+        TimeSpan period = _options.IdleTimeout < TimeSpan.FromSeconds(5)
+            ? TimeSpan.FromMilliseconds(Math.Clamp(_options.IdleTimeout.TotalMilliseconds / 4, 10, 1000))
+            : TimeSpan.FromSeconds(1);
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                CloseIdleConnections();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void CloseIdleConnections()
+    {
+        long now = Environment.TickCount64;
+        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
+        foreach (EpmdConnection connection in _connections.Values)
+        {
+            if (!connection.IsKept && !connection.IsClosed && now - connection.LastActivity > limit)
+            {
+                Counters.IdleTimeout();
+                connection.Close();
+            }
+        }
+    }
+}

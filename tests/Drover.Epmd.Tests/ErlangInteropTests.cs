@@ -1,0 +1,100 @@
+using Drover.Epmd.Tests.Support;
+
+namespace Drover.Epmd.Tests;
+
+/// <summary>
+/// Real OTP 25 nodes, each talking to its own <see cref="EpmdServer"/> (its own port, as each agent has its
+/// own cEPMD), the servers sharing one registry as they would share ZooKeeper. A node resolving another
+/// asks its own server, which answers from the shared store: cross-agent resolution.
+/// </summary>
+public sealed class ErlangInteropTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task ThreeNodes_EachOnItsOwnCEpmd_PingEveryPair_RpcWorks_AndNamesListsThem()
+    {
+        var registry = new InMemoryEpmdRegistry();
+        await using var s1 = await TestServer.StartAsync(registry);
+        await using var s2 = await TestServer.StartAsync(registry);
+        await using var s3 = await TestServer.StartAsync(registry);
+        using var a = ErlangNode.Start("a", s1.LocalEndPoint.Port);
+        using var b = ErlangNode.Start("b", s2.LocalEndPoint.Port);
+        using var c = ErlangNode.Start("c", s3.LocalEndPoint.Port);
+        Assert.True(await Poll.UntilAsync(() => registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
+
+        // The driver asks each node to ping each other node, so every node resolves every other through its own server.
+        const string Eval = """
+            Nodes = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'],
+            [io:format("PING ~s ~s ~p~n", [N, M, rpc:call(N, net_adm, ping, [M])]) || N <- Nodes, M <- Nodes, N =/= M],
+            [io:format("RPC ~s ~p~n", [N, rpc:call(N, erlang, node, [])]) || N <- Nodes],
+            [io:format("PORT ~s ~s ~p~n", [N, M, element(1, rpc:call(N, erl_epmd, port_please, [M, "127.0.0.1"]))])
+             || N <- Nodes, M <- ["a", "b", "c"]],
+            io:format("NAMES ~p~n", [net_adm:names()]),
+            halt().
+            """;
+        using var driver = ErlangNode.Start("driver", s1.LocalEndPoint.Port, Eval, hidden: true);
+        string output = await driver.WaitForExitAsync(Deadline);
+
+        foreach (string n in new[] { "a", "b", "c" })
+        {
+            foreach (string m in new[] { "a", "b", "c" })
+            {
+                if (n != m)
+                {
+                    Assert.Contains($"PING {n}@127.0.0.1 {m}@127.0.0.1 pong", output, StringComparison.Ordinal);
+                }
+            }
+            Assert.Contains($"RPC {n}@127.0.0.1 '{n}@127.0.0.1'", output, StringComparison.Ordinal);
+            // Each node asks its own server (its ERL_EPMD_PORT) for every node, itself included.
+            foreach (string m in new[] { "a", "b", "c" })
+            {
+                Assert.Contains($"PORT {n}@127.0.0.1 {m} port", output, StringComparison.Ordinal);
+            }
+            Assert.Contains($"{{\"{n}\",", output, StringComparison.Ordinal);
+        }
+        // epmd lists the newest first and net_adm:names/0 reverses the lines it reads: the driver comes last.
+        Assert.Matches("NAMES \\{ok,\\[(\\{\"[abc]\",\\d+\\},){3}\\{\"driver\",\\d+\\}\\]\\}", output);
+        foreach (EpmdServer server in new[] { s1, s2, s3 })
+        {
+            Assert.True(server.Counters.LookupHits > 0, "every server answered lookups from the shared store");
+        }
+    }
+
+    [Fact]
+    public async Task StoppedNode_BecomesNotFound()
+    {
+        var registry = new InMemoryEpmdRegistry();
+        await using var server = await TestServer.StartAsync(registry);
+        using var node = ErlangNode.Start("mortal", server.LocalEndPoint.Port);
+        Assert.True(await Poll.UntilAsync(() => registry.Count == 1, Deadline), node.Output);
+        Assert.Equal(new byte[] { 119, 0 }, RawClient.PortPlease(server.LocalEndPoint, "mortal")[..2]);
+        node.Kill();
+        Assert.True(await Poll.UntilAsync(() => RawClient.PortPlease(server.LocalEndPoint, "mortal").AsSpan().SequenceEqual(new byte[] { 119, 1 }), Deadline));
+        Assert.Equal(0, registry.Count);
+    }
+
+    [Fact]
+    public async Task RestartedCEpmd_LeavesNoStaleEntry_AndANewNodeRegistersOnIt()
+    {
+        var registry = new InMemoryEpmdRegistry();
+        var first = await TestServer.StartAsync(registry);
+        int port = first.LocalEndPoint.Port;
+        using var node = ErlangNode.Start("survivor", port);
+        Assert.True(await Poll.UntilAsync(() => registry.Count == 1, Deadline), node.Output);
+        await first.DisposeAsync();
+        Assert.Equal(0, registry.Count);
+
+        // Restarted on the same port, as an executor would after a crash of its server.
+        var restarted = new EpmdServer(new EpmdServerOptions(), registry);
+        await restarted.StartAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        await using (restarted)
+        {
+            Assert.Equal(new byte[] { 119, 1 }, RawClient.PortPlease(restarted.LocalEndPoint, "survivor"));
+            using var fresh = ErlangNode.Start("fresh", port, "io:format(\"NAMES ~p~n\", [net_adm:names()]), halt().");
+            string output = await fresh.WaitForExitAsync(Deadline);
+            Assert.Matches("NAMES \\{ok,\\[\\{\"fresh\",\\d+\\}\\]\\}", output);
+            Assert.DoesNotContain("survivor", output, StringComparison.Ordinal);
+        }
+    }
+}
