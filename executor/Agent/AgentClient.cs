@@ -95,6 +95,10 @@ public sealed class AgentClient : IDisposable
         {
             reason = $"undecodable event from the agent: {e.Message}";
         }
+        catch (MalformedEventException e)
+        {
+            reason = $"undecodable event from the agent: {e.Message}";
+        }
         catch (HttpRequestException e)
         {
             reason = $"agent unreachable: {e.Message}";
@@ -173,7 +177,32 @@ public sealed class AgentClient : IDisposable
 
     private sealed record OutgoingCall(Call Call, long ConnectionId, Guid? UpdateUuid);
 
-    private static Event DecodeEvent(ReadOnlySequence<byte> record) => Event.Parser.ParseFrom(record);
+    /// <summary>
+    /// Google.Protobuf does not enforce proto2's `required` on parse; the agent's own parser does,
+    /// so an event missing a required field is as malformed as an undecodable one.
+    /// </summary>
+    private static Event DecodeEvent(ReadOnlySequence<byte> record)
+    {
+        var e = Event.Parser.ParseFrom(record);
+        if (!e.IsInitialized())
+        {
+            throw new MalformedEventException($"a {e.Type} event without all its required fields");
+        }
+
+        // The union trick: the type names the field that must be there (as the agent checks calls).
+        var missing = e.Type switch
+        {
+            Event.Types.Type.Subscribed when e.Subscribed is null => "subscribed",
+            Event.Types.Type.Launch when e.Launch is null => "launch",
+            Event.Types.Type.LaunchGroup when e.LaunchGroup is null => "launch_group",
+            Event.Types.Type.Kill when e.Kill is null => "kill",
+            Event.Types.Type.Acknowledged when e.Acknowledged is null => "acknowledged",
+            Event.Types.Type.Message when e.Message is null => "message",
+            Event.Types.Type.Error when e.Error is null => "error",
+            _ => null,
+        };
+        return missing is null ? e : throw new MalformedEventException($"a {e.Type} event without '{missing}'");
+    }
 
     private HttpRequestMessage NewRequest(Call call)
     {
@@ -208,3 +237,6 @@ public sealed class AgentClient : IDisposable
         _http.Dispose();
     }
 }
+
+/// <summary>An event that decodes but breaks the protocol (a required field missing).</summary>
+public sealed class MalformedEventException(string message) : Exception(message);

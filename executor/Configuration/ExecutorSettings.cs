@@ -54,7 +54,7 @@ public sealed record ExecutorSettings
     /// <summary>Safe to log: no token, no environment (which holds the token too).</summary>
     public override string ToString() =>
         $"executor '{ExecutorId}' of framework '{FrameworkId}', agent {AgentEndpoint}, sandbox {Sandbox}, checkpoint {Checkpoint}, " +
-        $"recovery timeout {RecoveryTimeout}, backoff max {SubscriptionBackoffMax}, shutdown grace {ShutdownGracePeriod}, " +
+        $"recovery timeout {Drover.Mesos.MesosDuration.Format(RecoveryTimeout)}, backoff max {Drover.Mesos.MesosDuration.Format(SubscriptionBackoffMax)}, shutdown grace {Drover.Mesos.MesosDuration.Format(ShutdownGracePeriod)}, " +
         $"authentication {(AuthenticationToken is null ? "off" : "on")}";
 
     /// <summary>Variables that must never reach a service's environment or a log line.</summary>

@@ -112,6 +112,9 @@ public sealed partial class ExecutorLoop
                 Log.Error($"agent sent ERROR: {e.Error?.Message}");
                 Disconnect($"agent sent ERROR: {e.Error?.Message}");
                 break;
+            case Event.Types.Type.Heartbeat:
+                Log.Debug("heartbeat from the agent");
+                break;
             default:
                 // proto2 keeps unknown enum values: a newer agent's event type lands here.
                 Log.Warning($"ignoring event of unknown type {(int)e.Type}");
@@ -186,7 +189,7 @@ public sealed partial class ExecutorLoop
         {
             if (NowMs - _startedMs > (long)_settings.RegistrationTimeout.TotalMilliseconds)
             {
-                Log.Error($"could not subscribe within {_settings.RegistrationTimeout}: {reason}");
+                Log.Error($"could not subscribe within {Drover.Mesos.MesosDuration.Format(_settings.RegistrationTimeout)}: {reason}");
                 StopAfterAgentLoss("never subscribed to the agent");
                 return;
             }
@@ -215,7 +218,7 @@ public sealed partial class ExecutorLoop
         {
             _disconnectedSinceMs = NowMs;
             _disconnectionId++;
-            Log.Info($"framework checkpoints: resubscribing for up to {_settings.RecoveryTimeout} (backoff up to {_settings.SubscriptionBackoffMax})");
+            Log.Info($"framework checkpoints: resubscribing for up to {Drover.Mesos.MesosDuration.Format(_settings.RecoveryTimeout)} (backoff up to {Drover.Mesos.MesosDuration.Format(_settings.SubscriptionBackoffMax)})");
             Schedule(_settings.RecoveryTimeout, new RecoveryDeadline(_disconnectionId));
         }
 
@@ -234,7 +237,7 @@ public sealed partial class ExecutorLoop
     {
         if (_agentState != AgentState.Subscribed && deadline.DisconnectionId == _disconnectionId && _disconnectedSinceMs is not null)
         {
-            Log.Error($"could not resubscribe within MESOS_RECOVERY_TIMEOUT ({_settings.RecoveryTimeout})");
+            Log.Error($"could not resubscribe within MESOS_RECOVERY_TIMEOUT ({Drover.Mesos.MesosDuration.Format(_settings.RecoveryTimeout)})");
             StopAfterAgentLoss("recovery timeout");
         }
     }

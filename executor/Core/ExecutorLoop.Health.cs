@@ -76,7 +76,7 @@ public sealed partial class ExecutorLoop
         }
         catch (OperationCanceledException)
         {
-            result = new ProbeResult(false, $"{check.Kind} check has not returned after {check.Timeout}; aborting");
+            result = new ProbeResult(false, $"{check.Kind} check has not returned after {Drover.Mesos.MesosDuration.Format(check.Timeout ?? TimeSpan.Zero)}; aborting");
         }
 
         Post(new HealthCheckCompleted(taskId, incarnation, index, attempt, result, System.Diagnostics.Stopwatch.GetElapsedTime(started)));
@@ -139,7 +139,7 @@ public sealed partial class ExecutorLoop
                 if (IsCurrent(timedOut.TaskId, timedOut.Incarnation, out var task) && task.CheckAttempts[timedOut.Check] == timedOut.Attempt)
                 {
                     var definition = task.Health!.Trackers[timedOut.Check].Definition;
-                    ApplyHealthResult(task, timedOut.Check, new ProbeResult(false, $"Command has not returned after {definition.Timeout}; aborting"), definition.Timeout ?? TimeSpan.Zero);
+                    ApplyHealthResult(task, timedOut.Check, new ProbeResult(false, $"Command has not returned after {Drover.Mesos.MesosDuration.Format(definition.Timeout ?? TimeSpan.Zero)}; aborting"), definition.Timeout ?? TimeSpan.Zero);
                 }
 
                 return;
@@ -181,7 +181,7 @@ public sealed partial class ExecutorLoop
 
             if (report is { } healthy)
             {
-                ReportHealth(task, healthy, result.Detail);
+                ReportHealth(task, healthy, $"{check.Kind.ToString().ToUpperInvariant()} health check failed: {result.Detail}");
             }
 
             if (verdict.KillTask)

@@ -47,7 +47,7 @@ public sealed partial class ExecutorLoop
             case TaskPhase.Killing when task.Kill is { } current:
                 if (deadline < current.DeadlineMs)
                 {
-                    Log.Info($"kill again ({reason}): grace shortened to {grace}", task.Id);
+                    Log.Info($"kill again ({reason}): grace shortened to {Drover.Mesos.MesosDuration.Format(grace)}", task.Id);
                     task.Kill = current with { Id = ++_killIds, DeadlineMs = deadline };
                     ScheduleEscalation(task, grace);
                 }
@@ -62,7 +62,7 @@ public sealed partial class ExecutorLoop
                     Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskKilling, reason));
                 }
 
-                Log.Info($"killing ({reason}): SIGTERM to process group {task.Process?.ProcessGroupId}, SIGKILL after {grace}", task.Id);
+                Log.Info($"killing ({reason}): SIGTERM to process group {task.Process?.ProcessGroupId}, SIGKILL after {Drover.Mesos.MesosDuration.Format(grace)}", task.Id);
                 task.Process?.SignalGroup(Signals.SIGTERM);
                 ScheduleEscalation(task, grace);
                 return;

@@ -164,7 +164,7 @@ public sealed partial class ExecutorLoop
             var backoff = task.Plan.Restart.BackoffFor(task.Restarts.InWindow);
             task.Phase = TaskPhase.BackingOff;
             _metrics.Restarts.WithLabels(task.Id).Inc();
-            Log.Warning($"restarting in {backoff.TotalMilliseconds:0} ms (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {task.Plan.Restart.Window})", task.Id);
+            Log.Warning($"restarting in {Drover.Mesos.MesosDuration.Format(backoff)} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {Drover.Mesos.MesosDuration.Format(task.Plan.Restart.Window)})", task.Id);
             Schedule(backoff, new RestartDue(task.Id, task.Incarnation));
             return;
         }
@@ -183,7 +183,7 @@ public sealed partial class ExecutorLoop
         if (StartProcess(task))
         {
             Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskRunning,
-                $"restarted after: {task.LastExit} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {task.Plan.Restart.Window})"));
+                $"restarted after: {task.LastExit} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {Drover.Mesos.MesosDuration.Format(task.Plan.Restart.Window)})"));
         }
     }
 

@@ -114,7 +114,7 @@ public sealed partial class ExecutorLoop
     {
         if (_exitCode is null && !_tasks.Values.Any(t => t.IsActive) && _ledger.Count > 0)
         {
-            Exit(0, $"{_ledger.Count} update(s) still unacknowledged after {_settings.TerminalAckTimeout}; exiting anyway");
+            Exit(0, $"{_ledger.Count} update(s) still unacknowledged after {Drover.Mesos.MesosDuration.Format(_settings.TerminalAckTimeout)}; exiting anyway");
         }
         else
         {

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Mesos.V1;
+using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+
+namespace Drover.Executor.Tests.EndToEnd;
+
+/// <summary>KILL and SHUTDOWN: SIGTERM to the group, SIGKILL after the grace period, by Mesos' precedence.</summary>
+public class KillTests
+{
+    private const string TrapsTerm = "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.05; done";
+    private const string IgnoresTerm = "trap '' TERM; while true; do sleep 0.05; done";
+
+    [Fact]
+    public async Task Kill_ServiceThatExitsOnSigterm_IsKilledWithinGrace()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("t1", TrapsTerm, killGrace: TimeSpan.FromSeconds(20)));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        var clock = Stopwatch.StartNew();
+        await h.KillAsync("t1");
+        var killed = await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: SIGTERM should have ended it");
+        Assert.Equal([TaskState.TaskStarting, TaskState.TaskRunning, TaskState.TaskKilled], h.StatesOf("t1"));
+        Assert.Equal("Command exited with status 0", killed.Message);
+        await WaitUntilAsync(() => File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("got TERM", StringComparison.Ordinal), "the trap's output");
+    }
+
+    [Fact]
+    public async Task Kill_ServiceIgnoringSigterm_GetsSigkillAfterTheKillEventsGrace()
+    {
+        await using var h = await StartAsync();
+        // TaskInfo says 30 s; the KILL event's policy (1 s) takes precedence.
+        await h.LaunchAsync(CommandTask("t1", IgnoresTerm, killGrace: TimeSpan.FromSeconds(30)));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        var clock = Stopwatch.StartNew();
+        await h.KillAsync("t1", grace: TimeSpan.FromSeconds(1));
+        var killed = await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.Equal("Command terminated with signal Killed", killed.Message);
+    }
+
+    [Fact]
+    public async Task Kill_WithoutAnyPolicy_UsesTaskInfoGrace()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("t1", IgnoresTerm, killGrace: TimeSpan.FromMilliseconds(500)));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        var clock = Stopwatch.StartNew();
+        await h.KillAsync("t1");
+        await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(2.9));
+    }
+
+    [Fact]
+    public async Task Kill_Repeated_OnlyShortensTheGrace()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("t1", IgnoresTerm));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        var clock = Stopwatch.StartNew();
+        await h.KillAsync("t1", grace: TimeSpan.FromSeconds(60));
+        await h.KillAsync("t1", grace: TimeSpan.FromMilliseconds(300));
+        await h.KillAsync("t1", grace: TimeSpan.FromSeconds(90)); // cannot lengthen it again
+        await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Single(h.UpdatesOf("t1"), u => u.State == TaskState.TaskKilled);
+    }
+
+    [Fact]
+    public async Task Kill_FrameworkWithTaskKillingState_GetsTaskKillingFirst()
+    {
+        await using var h = await StartAsync(taskKillingState: true);
+        await h.LaunchAsync(CommandTask("t1", TrapsTerm));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        await h.KillAsync("t1");
+        await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        Assert.Equal([TaskState.TaskStarting, TaskState.TaskRunning, TaskState.TaskKilling, TaskState.TaskKilled], h.StatesOf("t1"));
+    }
+
+    [Fact]
+    public async Task Kill_GrandchildDiesWithTheGroup()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("t1", "sleep 1000 & echo $! > grandchild.pid; wait"));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        var grandchild = await h.ReadPidFileAsync("grandchild.pid");
+        Assert.True(IsAlive(grandchild));
+
+        await h.KillAsync("t1");
+        await h.WaitForStateAsync("t1", TaskState.TaskKilled);
+
+        await WaitUntilAsync(() => !IsAlive(grandchild), $"grandchild {grandchild} to die");
+    }
+
+    [Fact]
+    public async Task Shutdown_KillsEveryTask_AndTheExecutorExits()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("a", TrapsTerm));
+        await h.LaunchAsync(CommandTask("b", IgnoresTerm));
+        await h.WaitForStateAsync("a", TaskState.TaskRunning);
+        await h.WaitForStateAsync("b", TaskState.TaskRunning);
+
+        await h.ShutdownAsync();
+
+        await h.WaitForStateAsync("a", TaskState.TaskKilled);
+        await h.WaitForStateAsync("b", TaskState.TaskKilled);
+        Assert.Equal(0, await h.Executor.WaitForExitAsync(WaitTimeout));
+    }
+
+    [Fact]
+    public async Task ExecutorSigkilled_ServiceDoesNotLiveOn()
+    {
+        await using var h = await StartAsync();
+        await h.LaunchAsync(CommandTask("t1", "trap '' TERM; sleep 1000 & echo $! > grandchild.pid; echo $$ > service.pid; wait"));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        var service = await h.ReadPidFileAsync("service.pid");
+        var grandchild = await h.ReadPidFileAsync("grandchild.pid");
+
+        h.Executor.Kill(9);
+
+        await WaitUntilAsync(() => !IsAlive(service) && !IsAlive(grandchild), $"service {service} and grandchild {grandchild} to die after the executor");
+    }
+}
