@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net.Sockets;
+using Drover.Epmd.Protocol;
 
 namespace Drover.Epmd;
 
@@ -14,13 +16,12 @@ internal sealed class EpmdConnection
     private long _lastActivity;
     private int _closed;
 
+    private int _fd = -1;
+
     public EpmdConnection(long id, Socket socket)
     {
         Id = id;
         Socket = socket;
-        // epmd's DUMP shows the descriptor of each registration's connection; on Linux a socket handle is one.
-        Fd = unchecked((int)socket.Handle);
-        IsLocalPeer = LocalPeer.IsLocal(socket);
         Touch();
     }
 
@@ -28,9 +29,40 @@ internal sealed class EpmdConnection
 
     public Socket Socket { get; }
 
-    public int Fd { get; }
+    /// <summary>Input buffer, epmd's size; returned to the pool by <see cref="ReturnBuffer"/> at the end.</summary>
+    public byte[] Buffer { get; } = ArrayPool<byte>.Shared.Rent(EpmdLimits.InputBufferSize);
 
-    public bool IsLocalPeer { get; }
+    /// <summary>Bytes of the request received so far (owned by whoever is reading it).</summary>
+    public int Received { get; set; }
+
+    /// <summary>True while the event loop owns the connection (reading its request); the sweeper leaves it alone then.</summary>
+    public bool InEventLoop { get; set; }
+
+    public void ReturnBuffer() => ArrayPool<byte>.Shared.Return(Buffer);
+
+    /// <summary>
+    /// The socket's descriptor, which epmd's DUMP shows for each registration; taken when the connection
+    /// registers (see <see cref="NoteDescriptor"/>), -1 before.
+    /// </summary>
+    public int Fd => Volatile.Read(ref _fd);
+
+    /// <summary>
+    /// Whether the peer is local (epmd's rule, <see cref="LocalPeer"/>). Computed on demand: only ALIVE2,
+    /// DUMP, KILL and STOP ask, and the lookup path should not pay for a getsockname.
+    /// </summary>
+    public bool IsLocalPeer => LocalPeer.IsLocal(Socket);
+
+    /// <summary>Records the descriptor (on Linux the socket handle is the fd) once the connection is a registration.</summary>
+    public void NoteDescriptor()
+    {
+        try
+        {
+            Volatile.Write(ref _fd, unchecked((int)Socket.SafeHandle.DangerousGetHandle()));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     /// <summary>Set once an ALIVE2 was answered: the connection then never times out (epmd's <c>keep</c>).</summary>
     public bool IsKept { get; private set; }

@@ -62,6 +62,7 @@ public sealed partial class EpmdServer
 
     private void Hold(EpmdConnection connection, NodeRegistration registration, RegistrationToken token)
     {
+        connection.NoteDescriptor();
         lock (_gate)
         {
             connection.Hold(registration, token);

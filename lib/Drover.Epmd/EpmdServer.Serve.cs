@@ -6,15 +6,18 @@ namespace Drover.Epmd;
 
 public sealed partial class EpmdServer
 {
-    private async Task ServeAsync(EpmdConnection connection)
+    /// <summary>
+    /// Serves a connection whose request the event loop has read (<paramref name="received"/> bytes), or only
+    /// cleans it up (<paramref name="received"/> = 0). Runs inline on the loop until something truly waits
+    /// (a registry call that is not complete, a registration's connection), then goes on asynchronously.
+    /// </summary>
+    private async Task ServeAsync(EpmdConnection connection, int received)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(EpmdLimits.InputBufferSize);
         try
         {
-            int received = await ReceiveRequestAsync(connection, buffer).ConfigureAwait(false);
-            if (received > 0 && await HandleAsync(connection, buffer.AsMemory(2, received - 2)).ConfigureAwait(false))
+            if (received > 0 && await HandleAsync(connection, connection.Buffer.AsMemory(2, received - 2)).ConfigureAwait(false))
             {
-                await WatchRegistrationAsync(connection, buffer).ConfigureAwait(false);
+                await WatchRegistrationAsync(connection, connection.Buffer).ConfigureAwait(false);
             }
         }
         catch (Exception error) when (error is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -27,39 +30,8 @@ public sealed partial class EpmdServer
             connection.Close();
             _connections.TryRemove(connection.Id, out _);
             Counters.ConnectionClosed();
-            ArrayPool<byte>.Shared.Return(buffer);
+            connection.ReturnBuffer();
             Leave();
-        }
-    }
-
-    /// <summary>Reads one frame into <paramref name="buffer"/>; its total size, or -1 when the connection ends without one.</summary>
-    private async ValueTask<int> ReceiveRequestAsync(EpmdConnection connection, byte[] buffer)
-    {
-        int received = 0;
-        while (true)
-        {
-            int size = EpmdFrameReader.NextReadSize(buffer.AsSpan(0, received));
-            int read = await connection.Socket.ReceiveAsync(buffer.AsMemory(received, size), SocketFlags.None).ConfigureAwait(false);
-            if (read == 0)
-            {
-                if (received > 0)
-                {
-                    Counters.Rejected(); // half a request, then the peer closed
-                }
-                return -1;
-            }
-            received += read;
-            connection.Touch();
-            switch (EpmdFrameReader.TryRead(buffer.AsSpan(0, received), out _))
-            {
-                case EpmdFrameStatus.Complete:
-                    return received;
-                case EpmdFrameStatus.Incomplete:
-                    continue;
-                default:
-                    Counters.Rejected();
-                    return -1;
-            }
         }
     }
 
@@ -99,7 +71,12 @@ public sealed partial class EpmdServer
     {
         try
         {
-            await connection.Socket.SendAsync(response, SocketFlags.None).ConfigureAwait(false);
+            // Answers are small: they nearly always fit the socket buffer at once, without the async engine.
+            int sent = connection.Socket.Blocking ? 0 : connection.Socket.Send(response.Span, SocketFlags.None, out _);
+            if (sent < response.Length)
+            {
+                await connection.Socket.SendAsync(response[sent..], SocketFlags.None).ConfigureAwait(false);
+            }
             return true;
         }
         catch (Exception error) when (error is SocketException or ObjectDisposedException)

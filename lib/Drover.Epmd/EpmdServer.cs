@@ -30,7 +30,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
     private readonly RetiredNames _retired = new();
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
-    private Task _acceptLoop = Task.CompletedTask;
+    private Task _eventLoop = Task.CompletedTask;
     private Task _sweeper = Task.CompletedTask;
     private Task? _stopTask;
     private long _nextConnectionId;
@@ -75,6 +75,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
             }
             listener.Bind(listen);
             listener.Listen();
+            listener.Blocking = false;
         }
         catch
         {
@@ -85,7 +86,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         }
         _listener = listener;
         _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _acceptLoop = AcceptLoopAsync(listener);
+        _eventLoop = StartEventThread(listener);
         _sweeper = SweepAsync();
         return Task.CompletedTask;
     }
@@ -99,7 +100,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         Task stop;
         lock (_gate)
         {
-            _stopTask ??= StopOnceAsync();
+            _stopTask ??= Task.Run(StopOnceAsync); // run outside the lock: stopping waits for connections that take it
             stop = _stopTask;
         }
         return stop.WaitAsync(cancellationToken);
@@ -120,7 +121,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
+        await _eventLoop.ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         foreach (EpmdConnection connection in _connections.Values)
         {
@@ -134,55 +135,50 @@ public sealed partial class EpmdServer : IAsyncDisposable
         await _drained.Task.ConfigureAwait(false);
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    /// <summary>
+    /// Starts the event thread: epmd's own design, one thread that polls the listener and every connection
+    /// still sending its request, accepts, reads, and answers inline. Measured against the asynchronous
+    /// socket engine, this avoids two thread hand-offs per lookup, which on a small agent cost more than the
+    /// lookup itself (bench/RESULTS.md). Only what truly waits (a registry call that does not complete at
+    /// once, a registration's connection) leaves the loop for the thread pool.
+    /// </summary>
+    private Task StartEventThread(Socket listener)
     {
-        while (!_stopping.IsCancellationRequested)
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                new EventLoop(this, listener).Run();
             }
-            catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
+            finally
             {
-                return;
+                done.TrySetResult();
             }
-            catch (SocketException)
-            {
-                // One client's trouble (ECONNABORTED); EMFILE would spin, so breathe first.
-                await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-            Admit(socket);
-        }
+        })
+        {
+            IsBackground = true,
+            Name = $"epmd-{LocalEndPoint.Port}",
+        };
+        thread.Start();
+        return done.Task;
     }
 
-    private void Admit(Socket socket)
+    /// <summary>Admits an accepted socket, or refuses it over the limit; null when refused.</summary>
+    private EpmdConnection? Admit(Socket socket)
     {
         if (Interlocked.Increment(ref _open) > _options.MaxConnections || _stopping.IsCancellationRequested)
         {
             Counters.ConnectionRefused();
             socket.Dispose();
             Leave();
-            return;
+            return null;
         }
-        EpmdConnection connection;
-        try
-        {
-            socket.NoDelay = true;
-            connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), socket);
-        }
-        catch (Exception error) when (error is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose();
-            Leave();
-            return;
-        }
+        var connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), socket) { InEventLoop = true };
         _connections[connection.Id] = connection;
         Counters.ConnectionAccepted();
         Counters.ConnectionOpened();
-        // Served on the pool, so the accept loop goes straight back to accepting.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection), (Server: this, Connection: connection), preferLocal: false);
+        return connection;
     }
 
     private void Leave()
@@ -218,7 +214,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         long limit = (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (EpmdConnection connection in _connections.Values)
         {
-            if (!connection.IsKept && !connection.IsClosed && now - connection.LastActivity > limit)
+            if (!connection.IsKept && !connection.InEventLoop && !connection.IsClosed && now - connection.LastActivity > limit)
             {
                 Counters.IdleTimeout();
                 connection.Close();

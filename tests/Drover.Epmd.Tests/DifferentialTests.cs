@@ -146,7 +146,8 @@ public sealed partial class DifferentialTests
             from at in Gen.Choose(0, 1000)
             from value in ArbMap.Default.GeneratorFor<byte>()
             select Damage(frame, damage, at, value);
-        var requests = Gen.Frequency((3, alive), (4, bodies), (3, damaged));
+        var lookups = Gen.Elements("a", "node", "b", "zz").Select(PortPlease2Request.ToFrame);
+        var requests = Gen.Frequency((3, alive), (4, bodies), (3, damaged), (2, lookups));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(250), Prop.ForAll(requests.ToArbitrary(), request =>
         {
             pair.AssertSame(request);
