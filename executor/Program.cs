@@ -10,6 +10,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+
         if (args is ["--version"])
         {
             Console.WriteLine($"drover-executor {typeof(Program).Assembly.GetName().Version}");

@@ -137,7 +137,7 @@ public sealed partial class ExecutorLoop
             _statuses.AgentId = agentId;
         }
 
-        Log.Info($"subscribed to agent {subscribed.AgentInfo?.Hostname} ({subscribed.AgentInfo?.Id?.Value}), framework {subscribed.FrameworkInfo?.Name} checkpoint={_settings.Checkpoint}");
+        Log.Info($"subscribed to agent {subscribed.AgentInfo?.Hostname} ({subscribed.AgentInfo?.Id?.Value}), framework {subscribed.FrameworkInfo?.Name} checkpoint={(_settings.Checkpoint ? "on" : "off")}");
 
         // Updates created while the SUBSCRIBE was in flight were not in it: send them now.
         foreach (var update in _ledger.Pending)

@@ -6,6 +6,8 @@ using Drover.Metrics.Procfs;
 using FsCheck;
 using FsCheck.Fluent;
 
+using Drover.Testing.Prometheus;
+
 namespace Drover.Metrics.Tests;
 
 /// <summary>The exposition checked by the real Prometheus tools: promtool's linter and a scraping server.</summary>
@@ -60,23 +62,22 @@ public class PrometheusInteropTests
         var registry = BuildRegistry();
         await using var server = MetricsServer.Start(registry, IPAddress.Loopback, 0);
         await using var prometheus = PrometheusServer.Start(server.Port);
-        using var http = new HttpClient();
 
         // PromQL string literals use Go escapes: \\ \" \n.
         string selector = "drover_test_requests_total{path=\"" + TrickyPath.Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\",code=\"200\"}";
-        var series = await QueryUntilAsync(http, prometheus, selector, TimeSpan.FromSeconds(60));
+        var series = await prometheus.QuerySingleAsync(selector, TimeSpan.FromSeconds(60));
         Assert.Equal("42", series.GetProperty("value")[1].GetString());
         Assert.Equal(TrickyPath, series.GetProperty("metric").GetProperty("path").GetString());
         Assert.Equal("drover", series.GetProperty("metric").GetProperty("job").GetString());
 
-        var nan = await QueryUntilAsync(http, prometheus, "drover_test_not_a_number", TimeSpan.FromSeconds(30));
+        var nan = await prometheus.QuerySingleAsync("drover_test_not_a_number", TimeSpan.FromSeconds(30));
         Assert.Equal("NaN", nan.GetProperty("value")[1].GetString());
-        var inf = await QueryUntilAsync(http, prometheus, "drover_test_limits", TimeSpan.FromSeconds(30));
+        var inf = await prometheus.QuerySingleAsync("drover_test_limits", TimeSpan.FromSeconds(30));
         Assert.Equal("+Inf", inf.GetProperty("value")[1].GetString());
-        var quantile = await QueryUntilAsync(http, prometheus, "histogram_quantile(0.4, drover_test_latency_seconds_bucket)", TimeSpan.FromSeconds(30));
+        var quantile = await prometheus.QuerySingleAsync("histogram_quantile(0.4, drover_test_latency_seconds_bucket)", TimeSpan.FromSeconds(30));
         Assert.Equal("0.004", quantile.GetProperty("value")[1].GetString());
-        var up = await QueryUntilAsync(http, prometheus, "up{job=\"drover\"}", TimeSpan.FromSeconds(30));
+        var up = await prometheus.QuerySingleAsync("up{job=\"drover\"}", TimeSpan.FromSeconds(30));
         Assert.Equal("1", up.GetProperty("value")[1].GetString());
     }
 
@@ -109,31 +110,5 @@ public class PrometheusInteropTests
         string text = Scrape.Text(all);
         var (exitCode, output) = await ExternalProcess.RunAsync(ExternalProcess.Promtool, "check metrics", text);
         Assert.True(exitCode == 0, $"promtool: {output}");
-    }
-
-    private static async Task<JsonElement> QueryUntilAsync(HttpClient http, PrometheusServer prometheus, string query, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        string last = "(no answer yet)";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                var uri = new Uri($"http://127.0.0.1:{prometheus.Port}/api/v1/query?query={Uri.EscapeDataString(query)}");
-                last = await http.GetStringAsync(uri);
-                using var document = JsonDocument.Parse(last);
-                var result = document.RootElement.GetProperty("data").GetProperty("result");
-                if (result.GetArrayLength() == 1)
-                {
-                    return result[0].Clone();
-                }
-            }
-            catch (HttpRequestException error)
-            {
-                last = error.Message; // not listening yet
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"No single series for '{query}' within {patience}. Last answer: {last}\nPrometheus log:\n{prometheus.Log}");
     }
 }

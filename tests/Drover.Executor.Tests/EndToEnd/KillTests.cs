@@ -7,15 +7,21 @@ namespace Drover.Executor.Tests.EndToEnd;
 /// <summary>KILL and SHUTDOWN: SIGTERM to the group, SIGKILL after the grace period, by Mesos' precedence.</summary>
 public class KillTests
 {
-    private const string TrapsTerm = "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.05; done";
-    private const string IgnoresTerm = "trap '' TERM; while true; do sleep 0.05; done";
+    // Each writes `trapped` once its trap is set: a SIGTERM before that would test the shell's default.
+    private const string TrapsTerm = "trap 'echo got TERM; exit 0' TERM; touch trapped; while true; do sleep 0.05; done";
+    private const string IgnoresTerm = "trap '' TERM; touch trapped; while true; do sleep 0.05; done";
+
+    private static Task RunningWithTrapAsync(ExecutorHarness h, string taskId) =>
+        Task.WhenAll(
+            h.WaitForStateAsync(taskId, TaskState.TaskRunning),
+            WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "trapped")), "the service to set its trap"));
 
     [Fact]
     public async Task Kill_ServiceThatExitsOnSigterm_IsKilledWithinGrace()
     {
         await using var h = await StartAsync();
         await h.LaunchAsync(CommandTask("t1", TrapsTerm, killGrace: TimeSpan.FromSeconds(20)));
-        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await RunningWithTrapAsync(h, "t1");
 
         var clock = Stopwatch.StartNew();
         await h.KillAsync("t1");
@@ -33,7 +39,7 @@ public class KillTests
         await using var h = await StartAsync();
         // TaskInfo says 30 s; the KILL event's policy (1 s) takes precedence.
         await h.LaunchAsync(CommandTask("t1", IgnoresTerm, killGrace: TimeSpan.FromSeconds(30)));
-        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await RunningWithTrapAsync(h, "t1");
 
         var clock = Stopwatch.StartNew();
         await h.KillAsync("t1", grace: TimeSpan.FromSeconds(1));
@@ -48,7 +54,7 @@ public class KillTests
     {
         await using var h = await StartAsync();
         await h.LaunchAsync(CommandTask("t1", IgnoresTerm, killGrace: TimeSpan.FromMilliseconds(500)));
-        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await RunningWithTrapAsync(h, "t1");
 
         var clock = Stopwatch.StartNew();
         await h.KillAsync("t1");
@@ -62,7 +68,7 @@ public class KillTests
     {
         await using var h = await StartAsync();
         await h.LaunchAsync(CommandTask("t1", IgnoresTerm));
-        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await RunningWithTrapAsync(h, "t1");
 
         var clock = Stopwatch.StartNew();
         await h.KillAsync("t1", grace: TimeSpan.FromSeconds(60));
@@ -79,7 +85,7 @@ public class KillTests
     {
         await using var h = await StartAsync(taskKillingState: true);
         await h.LaunchAsync(CommandTask("t1", TrapsTerm));
-        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await RunningWithTrapAsync(h, "t1");
 
         await h.KillAsync("t1");
         await h.WaitForStateAsync("t1", TaskState.TaskKilled);
@@ -106,10 +112,11 @@ public class KillTests
     public async Task Shutdown_KillsEveryTask_AndTheExecutorExits()
     {
         await using var h = await StartAsync();
-        await h.LaunchAsync(CommandTask("a", TrapsTerm));
-        await h.LaunchAsync(CommandTask("b", IgnoresTerm));
+        await h.LaunchAsync(CommandTask("a", TrapsTerm.Replace("trapped", "a.trapped", StringComparison.Ordinal)));
+        await h.LaunchAsync(CommandTask("b", IgnoresTerm.Replace("trapped", "b.trapped", StringComparison.Ordinal)));
         await h.WaitForStateAsync("a", TaskState.TaskRunning);
         await h.WaitForStateAsync("b", TaskState.TaskRunning);
+        await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "a.trapped")) && File.Exists(Path.Combine(h.Sandbox, "b.trapped")), "both traps");
 
         await h.ShutdownAsync();
 

@@ -2,18 +2,22 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
-namespace Drover.Metrics.Tests;
+namespace Drover.Testing.Prometheus;
 
 /// <summary>Runs the Debian prometheus/promtool binaries for the tests; a missing binary is a failure, not a skip.</summary>
-internal static class ExternalProcess
+public static class ExternalProcess
 {
     public const string Promtool = "/usr/bin/promtool";
     public const string Prometheus = "/usr/bin/prometheus";
 
     public static void RequireBinary(string path)
     {
-        Assert.True(File.Exists(path), $"{path} is missing: install the Debian package 'prometheus' (apt-get install prometheus).");
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"{path} is missing: install the Debian package 'prometheus' (apt-get install prometheus).");
+        }
     }
 
     /// <summary>Runs to completion with <paramref name="stdin"/> as input; returns exit code and combined output.</summary>
@@ -62,7 +66,7 @@ internal static class ExternalProcess
 }
 
 /// <summary>A Prometheus server scraping one target every second, in a temporary directory.</summary>
-internal sealed class PrometheusServer : IAsyncDisposable
+public sealed class PrometheusServer : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
@@ -116,6 +120,36 @@ internal sealed class PrometheusServer : IAsyncDisposable
         start.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(directory, "data")}");
         start.ArgumentList.Add($"--web.listen-address=127.0.0.1:{port}");
         return new PrometheusServer(Process.Start(start)!, directory, port);
+    }
+
+    /// <summary>Polls the HTTP API until <paramref name="query"/> returns exactly one series; returns it.</summary>
+    public async Task<JsonElement> QuerySingleAsync(string query, TimeSpan patience)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + patience;
+        string last = "(no answer yet)";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var uri = new Uri($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(query)}");
+                last = await http.GetStringAsync(uri);
+                using var document = JsonDocument.Parse(last);
+                var result = document.RootElement.GetProperty("data").GetProperty("result");
+                if (result.GetArrayLength() == 1)
+                {
+                    return result[0].Clone();
+                }
+            }
+            catch (HttpRequestException error)
+            {
+                last = error.Message; // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"No single series for '{query}' within {patience}. Last answer: {last}\nPrometheus log:\n{Log}");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using Drover.Testing;
+using Drover.Testing.Mesos;
+using Mesos.V1;
+
+// drover-executor, native AOT against the same code under the JIT, side by side in one run:
+//   cold start -> SUBSCRIBE received by the agent, LAUNCH -> TASK_RUNNING received, and the idle
+//   RSS and CPU of an executor supervising `sleep`. Usage: Drover.Executor.Bench <name>=<command> ...
+// where <command> starts the executor (a path, or "dotnet x.dll" style words).
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: Drover.Executor.Bench aot=/path/drover-executor jit=/path/jit/drover-executor ...");
+    return 2;
+}
+
+const int StartRuns = 20;
+const int LaunchRuns = 30;
+var idle = TimeSpan.FromSeconds(10);
+var rows = new List<string>();
+foreach (var arg in args)
+{
+    var (name, binary) = (arg[..arg.IndexOf('=')], arg[(arg.IndexOf('=') + 1)..]);
+    var starts = new List<double>();
+    for (var i = 0; i < StartRuns; i++)
+    {
+        await using var agent = await StartAgentAsync();
+        var clock = Stopwatch.StartNew();
+        using var executor = agent.LaunchExecutor(binary);
+        await agent.WaitForSubscribeAsync(1, TimeSpan.FromSeconds(30));
+        starts.Add(clock.Elapsed.TotalMilliseconds);
+    }
+
+    await using var main = await StartAgentAsync();
+    using var supervised = main.LaunchExecutor(binary);
+    await main.WaitUntilAsync(() => main.IsSubscribed, "subscription", TimeSpan.FromSeconds(30));
+    await main.LaunchAsync(main.NewTask("anchor").Cpus(0.1).Mem(32).Shell("exec sleep 100000").Build());
+    await main.WaitForUpdateAsync("anchor", TaskState.TaskRunning, TimeSpan.FromSeconds(30));
+
+    var launches = new List<double>();
+    for (var i = 0; i < LaunchRuns; i++)
+    {
+        var id = $"t{i}";
+        var task = main.NewTask(id).Cpus(0.01).Mem(1).Shell("exec sleep 100000").KillGracePeriod(TimeSpan.Zero).Build();
+        var clock = Stopwatch.StartNew();
+        await main.LaunchAsync(task); // returns once the event is flushed to the executor
+        await main.WaitForUpdateAsync(id, TaskState.TaskRunning, TimeSpan.FromSeconds(30));
+        launches.Add(clock.Elapsed.TotalMilliseconds);
+        await main.KillAsync(id);
+        await main.WaitForUpdateAsync(id, TaskState.TaskKilled, TimeSpan.FromSeconds(30));
+    }
+
+    // Idle: only `anchor` left, nothing happening for a while; then sample RSS and CPU over `idle`.
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    var cpuBefore = CpuSeconds(supervised.Pid);
+    var wall = Stopwatch.StartNew();
+    await Task.Delay(idle);
+    var cpu = (CpuSeconds(supervised.Pid) - cpuBefore) / wall.Elapsed.TotalSeconds;
+    var rssKiB = StatusKiB(supervised.Pid, "VmRSS:");
+    var hwmKiB = StatusKiB(supervised.Pid, "VmHWM:");
+
+    rows.Add(string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
+    Console.Error.WriteLine($"{name}: done");
+}
+
+Console.WriteLine($"{StartRuns} cold starts and {LaunchRuns} launches per executor; idle sampled over {idle.TotalSeconds:0} s while supervising `sleep`.");
+Console.WriteLine();
+Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH → TASK_RUNNING p50 ms | p90 ms | idle RSS MiB | peak RSS MiB | idle CPU % |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+rows.ForEach(Console.WriteLine);
+return 0;
+
+static async Task<MesosAgentEmulator> StartAgentAsync()
+{
+    var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions { WaitTimeout = TimeSpan.FromSeconds(30) });
+    await agent.StartAsync();
+    return agent;
+}
+
+static double Median(List<double> values) => Percentile(values, 0.5);
+
+static double Percentile(List<double> values, double p)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
+
+// utime + stime of one process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
+static double CpuSeconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static long StatusKiB(int pid, string field)
+{
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+    {
+        if (line.StartsWith(field, StringComparison.Ordinal))
+        {
+            return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+    }
+
+    return -1;
+}

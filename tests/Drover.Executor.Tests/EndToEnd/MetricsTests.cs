@@ -1,0 +1,74 @@
+using Drover.Testing.Prometheus;
+using Mesos.V1;
+using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+
+namespace Drover.Executor.Tests.EndToEnd;
+
+/// <summary>The executor's /metrics on the task's port named `metrics`, checked by Prometheus' own tools.</summary>
+public class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_RealScrape_PassesPromtool_AndPrometheusQueriesIt()
+    {
+        await using var h = await StartAsync();
+        var port = FreePort();
+        await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        using var http = new HttpClient();
+        var text = "";
+        await WaitUntilAsync(() =>
+        {
+            try
+            {
+                text = http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")).GetAwaiter().GetResult();
+                return text.Contains("drover_service_resident_memory_bytes{task=\"t1\"}", StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the executor to serve /metrics with the service's series");
+
+        var (exitCode, output) = await ExternalProcess.RunAsync(ExternalProcess.Promtool, "check metrics", text);
+        Assert.True(exitCode == 0, $"promtool check metrics failed:\n{output}\n--- scrape ---\n{text}");
+        Assert.Contains("drover_executor_status_updates_total{state=\"TASK_RUNNING\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("drover_executor_agent_connected 1", text, StringComparison.Ordinal);
+        Assert.Contains("process_resident_memory_bytes", text, StringComparison.Ordinal);
+
+        await using var prometheus = PrometheusServer.Start(port);
+        var processes = await prometheus.QuerySingleAsync("drover_service_processes{task=\"t1\"}", TimeSpan.FromSeconds(60));
+        Assert.Equal("1", processes.GetProperty("value")[1].GetString());
+        var up = await prometheus.QuerySingleAsync("up", TimeSpan.FromSeconds(30));
+        Assert.Equal("1", up.GetProperty("value")[1].GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_LogsAndLabels_NeverCarryTheAuthenticationToken()
+    {
+        await using var h = await StartAsync(token: "super-secret-token");
+        var port = FreePort();
+        await h.LaunchAsync(CommandTask("t1", "env; exec sleep 1000", ports: [("metrics", port)]));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+
+        using var http = new HttpClient();
+        string text = "";
+        await WaitUntilAsync(() =>
+        {
+            try
+            {
+                text = http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")).GetAwaiter().GetResult();
+                return true;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "/metrics");
+
+        Assert.DoesNotContain("super-secret-token", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("super-secret-token", await h.Executor.ReadStderrAsync(), StringComparison.Ordinal);
+        await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump");
+        Assert.DoesNotContain("super-secret-token", File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")), StringComparison.Ordinal);
+    }
+}
