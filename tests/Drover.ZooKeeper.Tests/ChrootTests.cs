@@ -1,3 +1,4 @@
+using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;

@@ -1,4 +1,5 @@
 using System.Text;
+using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;

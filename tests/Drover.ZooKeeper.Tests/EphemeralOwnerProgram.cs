@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;

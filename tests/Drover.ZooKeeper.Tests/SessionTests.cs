@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;
@@ -67,7 +68,8 @@ public sealed class SessionTests(StandaloneServerFixture fixture)
     [Fact]
     public async Task ServerRestart_KeepsTheSession_ItsEphemerals_AndItsWatches()
     {
-        await using var client = await fixture.ConnectAsync(sessionTimeout: TimeSpan.FromSeconds(10));
+        // The restarted server gives the session a fresh timeout; it must outlast a JVM start on a loaded machine.
+        await using var client = await fixture.ConnectAsync(sessionTimeout: TimeSpan.FromSeconds(30));
         var states = new StateLog(client);
         var path = StandaloneServerFixture.UniquePath("restart");
         await client.CreateAsync(path, default, Ids.OpenAclUnsafe, CreateMode.Ephemeral);

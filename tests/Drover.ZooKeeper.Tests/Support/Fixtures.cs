@@ -1,3 +1,5 @@
+using Drover.Testing.ZooKeeper;
+
 namespace Drover.ZooKeeper.Tests.Support;
 
 /// <summary>One standalone server shared by the tests of a collection; each test works under its own path.</summary>
@@ -19,18 +21,11 @@ public sealed class StandaloneServerFixture : IAsyncLifetime
 
     /// <summary>A client of this server, with short timeouts fit for tests.</summary>
     public Task<ZooKeeperClient> ConnectAsync(string? connectString = null, TimeSpan? sessionTimeout = null, Action<WatchedEvent>? defaultWatcher = null) =>
-        ConnectAsync(new ZooKeeperClientOptions
-        {
-            ConnectString = connectString ?? Server.ConnectString,
-            SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(4),
-            DefaultWatcher = defaultWatcher,
-        });
+        Server.ConnectAsync(connectString, sessionTimeout, defaultWatcher);
 
-    public static Task<ZooKeeperClient> ConnectAsync(ZooKeeperClientOptions options) =>
-        ZooKeeperClient.ConnectAsync(options).Within($"a session with {options.ConnectString}", TimeSpan.FromSeconds(30));
+    public static Task<ZooKeeperClient> ConnectAsync(ZooKeeperClientOptions options) => TestClients.ConnectAsync(options);
 
-    /// <summary>A fresh node path for one test, so tests sharing a server never see each other's nodes.</summary>
-    public static string UniquePath(string name) => $"/{name}-{Guid.NewGuid():N}";
+    public static string UniquePath(string name) => TestClients.UniquePath(name);
 }
 
 public sealed class EnsembleFixture : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>ZooKeeper's four-letter admin commands (ruok, srvr, cons...) over the client port.</summary>
 public static class FourLetterWord

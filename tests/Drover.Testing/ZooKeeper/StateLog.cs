@@ -1,4 +1,6 @@
-namespace Drover.ZooKeeper.Tests.Support;
+using Drover.ZooKeeper;
+
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>Records a client's state changes (raised on its dispatcher) for a test thread to read safely.</summary>
 public sealed class StateLog

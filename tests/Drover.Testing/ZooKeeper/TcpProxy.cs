@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>
 /// A loopback TCP relay in front of a server, to cut a client off without touching the server:
 /// <see cref="Pause"/> drops every relayed connection and refuses new ones (a partition),
-/// <see cref="Resume"/> heals it.
+/// <see cref="Resume"/> heals it. <see cref="MuteReplies"/> lets requests through but swallows what the
+/// server sends back: the server acts on a request whose reply the client never sees.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Task _acceptLoop;
     private bool _paused;
+    private volatile bool _repliesMuted;
 
     public TcpProxy(int targetPort)
     {
@@ -50,6 +52,11 @@ public sealed class TcpProxy : IAsyncDisposable
             _paused = false;
         }
     }
+
+    /// <summary>From now on, bytes from the server are read and dropped instead of relayed.</summary>
+    public void MuteReplies() => _repliesMuted = true;
+
+    public void UnmuteReplies() => _repliesMuted = false;
 
     public void DropConnections()
     {
@@ -111,7 +118,7 @@ public sealed class TcpProxy : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _targetPort), _stop.Token);
-            await Task.WhenAny(PumpAsync(client, upstream), PumpAsync(upstream, client));
+            await Task.WhenAny(PumpAsync(client, upstream, isReply: false), PumpAsync(upstream, client, isReply: true));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -123,7 +130,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool isReply)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -131,6 +138,10 @@ public sealed class TcpProxy : IAsyncDisposable
             int read;
             while ((read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
             {
+                if (isReply && _repliesMuted)
+                {
+                    continue;
+                }
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>Loopback ports chosen at run time: bind port 0, note what the kernel gave, release it.</summary>
 public static class FreePort

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
+using Drover.ZooKeeper;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>A watcher that records what it is told, for tests to await and count.</summary>
 public sealed class WatchRecorder

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Drover.ZooKeeper;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>Three ZooKeeper servers forming a quorum on loopback.</summary>
 public sealed class ZooKeeperEnsemble : IAsyncDisposable

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Drover.ZooKeeper.Tests.Support;
+namespace Drover.Testing.ZooKeeper;
 
 /// <summary>
 /// A real ZooKeeper 3.8 server (Debian's package) in a JVM of its own, on loopback ports chosen at run
@@ -16,13 +16,18 @@ public sealed class ZooKeeperServer : IAsyncDisposable
 
     public const string JavaClassPath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-simple.jar";
 
+    /// <summary>Small heap, C1 only: the server starts fast, which is what tests need.</summary>
+    public const string TestJvmOptions = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
     private readonly string _configPath;
     private readonly string _logPath;
+    private readonly string _jvmOptions;
     private Process? _jvm;
     private Process? _reaper;
 
-    private ZooKeeperServer(int id, string directory, int clientPort, IReadOnlyList<string> quorum)
+    private ZooKeeperServer(int id, string directory, int clientPort, IReadOnlyList<string> quorum, string jvmOptions)
     {
+        _jvmOptions = jvmOptions;
         Id = id;
         Directory = directory;
         ClientPort = clientPort;
@@ -64,9 +69,10 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     public bool IsRunning => _jvm is { HasExited: false };
 
     /// <summary>A standalone server, started and serving.</summary>
-    public static async Task<ZooKeeperServer> StartStandaloneAsync()
+    /// <param name="jvmOptions">Heap, GC and JIT flags; benchmarks pass a fully optimising JVM.</param>
+    public static async Task<ZooKeeperServer> StartStandaloneAsync(string jvmOptions = TestJvmOptions)
     {
-        var server = Create(1, FreePort.Next(), []);
+        var server = Create(1, FreePort.Next(), [], jvmOptions);
         try
         {
             server.Start();
@@ -80,11 +86,11 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    internal static ZooKeeperServer Create(int id, int clientPort, IReadOnlyList<string> quorum)
+    internal static ZooKeeperServer Create(int id, int clientPort, IReadOnlyList<string> quorum, string jvmOptions = TestJvmOptions)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"drover-zk-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
-        return new ZooKeeperServer(id, directory, clientPort, quorum);
+        return new ZooKeeperServer(id, directory, clientPort, quorum, jvmOptions);
     }
 
     public void Start()
@@ -94,7 +100,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             throw new InvalidOperationException($"Server {Id} is already running.");
         }
         var java = string.Join(' ',
-            "exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+            $"exec java {_jvmOptions}",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
             "-Dznode.container.checkIntervalMs=100",
             "-Dzookeeper.admin.enableServer=false",
