@@ -200,6 +200,7 @@ public sealed partial class ExecutorLoop
     {
         var status = _statuses.Create(task.Info.TaskId, TaskState.TaskRunning, healthy ? null : detail, TaskStatus.Types.Reason.TaskHealthCheckStatusUpdated, healthy);
         Log.Info($"task is {(healthy ? "healthy" : "unhealthy")}", task.Id);
+        task.Registration?.Update(Drover.Registry.NodeState.Running, healthy);
         Forward(task, status);
     }
 }

@@ -57,6 +57,7 @@ public sealed partial class ExecutorLoop
             default:
                 task.Phase = TaskPhase.Killing;
                 task.Kill = new KillAttempt(++_killIds, deadline, reason);
+                task.Registration?.Update(Drover.Registry.NodeState.Killing, task.Health?.Healthy);
                 if (FrameworkHasCapability(FrameworkInfo.Types.Capability.Types.Type.TaskKillingState))
                 {
                     Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskKilling, reason));

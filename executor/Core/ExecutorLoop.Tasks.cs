@@ -1,4 +1,6 @@
 using Drover.Executor.Logging;
+using Drover.Executor.Registry;
+using Drover.Registry;
 using Drover.Executor.Supervision;
 using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 using Drover.Executor.Tasks;
@@ -45,6 +47,7 @@ public sealed partial class ExecutorLoop
 
         _launchedAny = true;
         LaunchPlan plan;
+        Drover.Registry.RegistryOptions? registry;
         try
         {
             if (_shutdown is not null)
@@ -53,6 +56,7 @@ public sealed partial class ExecutorLoop
             }
 
             plan = LaunchPlanner.Plan(info, PlanContext());
+            registry = RegistryOptionsFor(plan, id);
         }
         catch (LaunchException e)
         {
@@ -66,7 +70,7 @@ public sealed partial class ExecutorLoop
             return;
         }
 
-        var task = new ServiceTask(info, plan, group);
+        var task = new ServiceTask(info, plan, group) { RegistryOptions = registry };
         _tasks[id] = task;
         StartMetricsServer(task);
         Log.Info($"launching {(plan.Node is { } node ? $"node '{node.Node}' of cluster '{node.Cluster}'" : "command task")}: {plan.Describe()}", id);
@@ -96,6 +100,7 @@ public sealed partial class ExecutorLoop
             _guard.Add(process.ProcessGroupId);
             Log.Info($"started pid {process.Pid}", task.Id);
             StartHealthChecks(task);
+            Register(task);
             return true;
         }
         catch (LaunchException e)
@@ -163,6 +168,7 @@ public sealed partial class ExecutorLoop
         {
             var backoff = task.Plan.Restart.BackoffFor(task.Restarts.InWindow);
             task.Phase = TaskPhase.BackingOff;
+            task.Registration?.Update(NodeState.Restarting, null);
             _metrics.Restarts.WithLabels(task.Id).Inc();
             Log.Warning($"restarting in {Drover.Mesos.MesosDuration.Format(backoff)} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {Drover.Mesos.MesosDuration.Format(task.Plan.Restart.Window)})", task.Id);
             Schedule(backoff, new RestartDue(task.Id, task.Incarnation));
@@ -195,6 +201,11 @@ public sealed partial class ExecutorLoop
         var status = _statuses.Create(task.Info.TaskId, state, message, healthy: task.KilledUnhealthy ? false : null);
         Log.Info($"{StatusFactory.Name(state)}: {message}", task.Id);
         Forward(task, status);
+        if (task.Registration is { } registration)
+        {
+            _registryClosings.Add(registration.Close(NodeRegistration.StateOf(state)));
+            task.Registration = null;
+        }
         GroupMemberEnded(task, state);
         MaybeExit();
     }
@@ -255,6 +266,68 @@ public sealed partial class ExecutorLoop
         }
 
         Schedule(StrayScanInterval, new StrayScanDue());
+    }
+
+    private readonly List<Task> _registryClosings = [];
+
+    /// <summary>A node with NodeSpec.zookeeper registers; one without runs without a registry, and says so.</summary>
+    private Drover.Registry.RegistryOptions? RegistryOptionsFor(LaunchPlan plan, string taskId)
+    {
+        if (plan.Node is not { } node)
+        {
+            return null;
+        }
+
+        if (node.Zookeeper is null)
+        {
+            Log.Info("NodeSpec.zookeeper is not set: this node runs without a registry (no endpoint record, no ServerSet member)", taskId);
+            return null;
+        }
+
+        if (node.Cluster.Length == 0 || node.Node.Length == 0)
+        {
+            throw new LaunchException("a node that registers needs NodeSpec.cluster and NodeSpec.node");
+        }
+
+        return NodeRegistration.Options(node.Zookeeper, _frameworkInfo?.Name);
+    }
+
+    /// <summary>First start: the node's entry appears; a restart: it is running again.</summary>
+    private void Register(ServiceTask task)
+    {
+        if (task.Registration is { } existing)
+        {
+            existing.Update(NodeState.Running, null);
+            return;
+        }
+
+        if (task.RegistryOptions is not { } options || task.Plan.Node is not { } node)
+        {
+            return;
+        }
+
+        var record = new NodeRecord
+        {
+            Cluster = node.Cluster,
+            Node = node.Node,
+            Kind = node.Kind.ToString().ToLowerInvariant(),
+            Host = _agentInfo?.Hostname is { Length: > 0 } host ? host : System.Net.Dns.GetHostName(),
+            Ports = [.. task.Plan.Ports.Select(p => new NamedPort(p.Key, p.Value))],
+            TaskId = task.Id,
+            AgentId = _statuses.AgentId?.Value,
+            ExecutorId = _settings.ExecutorId,
+            Version = node.Version.Length > 0 ? node.Version : null,
+            State = NodeState.Running,
+        };
+        try
+        {
+            task.Registration = NodeRegistration.Start(options, record, node.RequiredPorts.FirstOrDefault());
+            Log.Info($"registering node '{node.Node}' of cluster '{node.Cluster}' in ZooKeeper ({options.ConnectString})", task.Id);
+        }
+        catch (ArgumentException e)
+        {
+            Log.Error($"cannot register the node: {e.Message}", task.Id);
+        }
     }
 
     private PlanContext PlanContext() => new(

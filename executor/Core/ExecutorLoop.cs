@@ -77,6 +77,7 @@ public sealed partial class ExecutorLoop : IDisposable
             if (_exitCode is { } code)
             {
                 SweepDescendants();
+                await DeregisterAllAsync().ConfigureAwait(false);
                 return code;
             }
         }
@@ -175,6 +176,27 @@ public sealed partial class ExecutorLoop : IDisposable
         }
     }
 
+    /// <summary>Registry entries go with their terminal updates; wait (boundedly) for ZooKeeper to hear of it.</summary>
+    private async Task DeregisterAllAsync()
+    {
+        foreach (var task in _tasks.Values)
+        {
+            if (task.Registration is { } registration)
+            {
+                _registryClosings.Add(registration.Close(Drover.Registry.NodeState.Lost));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(_registryClosings).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.Warning("ZooKeeper did not confirm every deregistration; the sessions' end removes the ephemeral entries");
+        }
+    }
+
     /// <summary>Task gauges and the services the scrape reads: cheap, so refreshed after every event.</summary>
     private void RefreshMetrics()
     {
@@ -185,7 +207,7 @@ public sealed partial class ExecutorLoop : IDisposable
             phases[(int)task.Phase]++;
             if (task.Process is { } process)
             {
-                services.Add(new ExecutorMetrics.ServiceView(task.Id, process.ProcessGroupId, process.StartedUnixMs));
+                services.Add(new ExecutorMetrics.ServiceView(task.Id, process.ProcessGroupId, process.StartedUnixMs, task.Registration));
             }
         }
 

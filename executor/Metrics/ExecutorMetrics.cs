@@ -54,7 +54,7 @@ public sealed class ExecutorMetrics
     public Gauge Tasks { get; }
 
     /// <summary>A running service as the scrape sees it.</summary>
-    public sealed record ServiceView(string TaskId, int ProcessGroupId, long StartedUnixMs);
+    public sealed record ServiceView(string TaskId, int ProcessGroupId, long StartedUnixMs, Registry.NodeRegistration? Registration);
 
     private ImmutableArray<ServiceView> _services = [];
 
@@ -69,8 +69,14 @@ public sealed class ExecutorMetrics
         private static readonly MetricDescriptor Fds = new("drover_service_open_fds", "Open file descriptors in the service's process group.", MetricType.Gauge, "task");
         private static readonly MetricDescriptor Processes = new("drover_service_processes", "Processes in the service's process group.", MetricType.Gauge, "task");
         private static readonly MetricDescriptor Uptime = new("drover_service_uptime_seconds", "Seconds since the service's current process started.", MetricType.Gauge, "task");
+        private static readonly MetricDescriptor ZooKeeperConnected = new("drover_zookeeper_connected", "1 while the node's registry session is connected to ZooKeeper, else 0.", MetricType.Gauge, "task");
+        private static readonly MetricDescriptor RegistryWrites = new("drover_registry_writes_total", "Writes of the node's registry entry (register, update, deregister) that ZooKeeper confirmed.", MetricType.Counter, "task");
+        private static readonly MetricDescriptor RegistryReregistrations = new("drover_registry_reregistrations_total", "Registrations written again after a ZooKeeper session expiry.", MetricType.Counter, "task");
+        private static readonly MetricDescriptor RegistryRetries = new("drover_registry_retries_total", "Registry writes retried after a passing failure.", MetricType.Counter, "task");
+        private static readonly MetricDescriptor RegistryFailures = new("drover_registry_failures_total", "Registry write attempts that failed for a lasting reason.", MetricType.Counter, "task");
 
-        public IReadOnlyList<MetricDescriptor> Families { get; } = [Cpu, Memory, Threads, Fds, Processes, Uptime];
+        public IReadOnlyList<MetricDescriptor> Families { get; } =
+            [Cpu, Memory, Threads, Fds, Processes, Uptime, ZooKeeperConnected, RegistryWrites, RegistryReregistrations, RegistryRetries, RegistryFailures];
 
         public void Collect(MetricSink sink)
         {
@@ -84,6 +90,15 @@ public sealed class ExecutorMetrics
                 sink.Add(Fds, usage.OpenFileDescriptors, service.TaskId);
                 sink.Add(Processes, usage.Processes, service.TaskId);
                 sink.Add(Uptime, (now - service.StartedUnixMs) / 1000.0, service.TaskId);
+                if (service.Registration is { } registration)
+                {
+                    var statistics = registration.Statistics;
+                    sink.Add(ZooKeeperConnected, registration.Connected ? 1 : 0, service.TaskId);
+                    sink.Add(RegistryWrites, statistics.Writes, service.TaskId);
+                    sink.Add(RegistryReregistrations, statistics.Reregistrations, service.TaskId);
+                    sink.Add(RegistryRetries, statistics.Retries, service.TaskId);
+                    sink.Add(RegistryFailures, statistics.Failures, service.TaskId);
+                }
             }
         }
     }

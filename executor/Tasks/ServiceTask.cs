@@ -59,6 +59,12 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
     /// <summary>Per check: the id of the probe in flight, so a late result of an earlier one is dropped.</summary>
     public long[] CheckAttempts { get; set; } = [];
 
+    /// <summary>Where the node registers (NodeSpec.zookeeper); null: it runs without a registry.</summary>
+    public Drover.Registry.RegistryOptions? RegistryOptions { get; set; }
+
+    /// <summary>The node's registry entry, from its first start to its terminal update.</summary>
+    public Registry.NodeRegistration? Registration { get; set; }
+
     public bool IsActive => Phase != TaskPhase.Terminated;
 }
 
