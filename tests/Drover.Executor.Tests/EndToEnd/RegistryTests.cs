@@ -7,18 +7,8 @@ using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
 
-/// <summary>One real ZooKeeper 3.8 server for the registry scenarios (a JVM start is too slow to repeat).</summary>
-public sealed class ZooKeeperFixture : IAsyncLifetime
-{
-    public ZooKeeperServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await ZooKeeperServer.StartStandaloneAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 /// <summary>The executor registers its node in ZooKeeper while the service runs (architecture.md layout).</summary>
-public class RegistryTests(ZooKeeperFixture zookeeper) : IClassFixture<ZooKeeperFixture>
+public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeeperServerFixture>
 {
     private NodeSpec RegisteredNode(string framework, string command) => new(GenericNode(command))
     {

@@ -5,22 +5,8 @@ using Drover.ZooKeeper;
 namespace Drover.Registry.Tests.Support;
 
 /// <summary>One real ZooKeeper server per collection; each test works under a framework name of its own.</summary>
-public sealed class ZooKeeperFixture : IAsyncLifetime
+public sealed class ZooKeeperFixture : ZooKeeperServerFixture
 {
-    private ZooKeeperServer? _server;
-
-    public ZooKeeperServer Server => _server ?? throw new InvalidOperationException("The server is not started.");
-
-    public async Task InitializeAsync() => _server = await ZooKeeperServer.StartStandaloneAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     /// <summary>Registry options for one test: a fresh framework, short session, quick retries.</summary>
     public RegistryOptions Options(string? connectString = null, DigestCredentials? credentials = null, TimeSpan? sessionTimeout = null, TimeSpan? conflictTimeout = null)
     {

@@ -3,22 +3,8 @@ using Drover.Testing.ZooKeeper;
 namespace Drover.ZooKeeper.Tests.Support;
 
 /// <summary>One standalone server shared by the tests of a collection; each test works under its own path.</summary>
-public sealed class StandaloneServerFixture : IAsyncLifetime
+public sealed class StandaloneServerFixture : ZooKeeperServerFixture
 {
-    private ZooKeeperServer? _server;
-
-    public ZooKeeperServer Server => _server ?? throw new InvalidOperationException("The server is not started.");
-
-    public async Task InitializeAsync() => _server = await ZooKeeperServer.StartStandaloneAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     /// <summary>A client of this server, with short timeouts fit for tests.</summary>
     public Task<ZooKeeperClient> ConnectAsync(string? connectString = null, TimeSpan? sessionTimeout = null, Action<WatchedEvent>? defaultWatcher = null) =>
         Server.ConnectAsync(connectString, sessionTimeout, defaultWatcher);
