@@ -1,3 +1,4 @@
+using Drover.Testing;
 using System.Text;
 using System.Threading.Channels;
 using Drover.Registry.Tests.Support;

@@ -1,3 +1,4 @@
+using Drover.Testing;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Drover.Registry.Tests.Support;

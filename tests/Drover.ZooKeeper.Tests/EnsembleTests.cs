@@ -1,3 +1,4 @@
+using Drover.Testing;
 using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 

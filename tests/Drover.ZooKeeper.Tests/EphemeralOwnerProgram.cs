@@ -1,3 +1,4 @@
+using Drover.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using Drover.Testing.ZooKeeper;

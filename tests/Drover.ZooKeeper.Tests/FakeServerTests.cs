@@ -1,3 +1,4 @@
+using Drover.Testing;
 using System.Diagnostics;
 using Drover.ZooKeeper.Jute;
 using Drover.ZooKeeper.Protocol;

@@ -207,19 +207,8 @@ public sealed class ExecutorHarness : IAsyncDisposable
         }
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string description, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? WaitTimeout);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {description}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string description, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(condition, description, timeout ?? WaitTimeout);
 
     /// <summary>Every update as Mesos' own executors make them.</summary>
     public static void AssertWellFormed(ExecutorHarness h, IReadOnlyList<TaskStatus> updates)

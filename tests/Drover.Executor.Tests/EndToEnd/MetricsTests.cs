@@ -1,3 +1,4 @@
+using Drover.Testing;
 using Drover.Testing.Prometheus;
 using Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
@@ -15,20 +16,7 @@ public class MetricsTests
         await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
-        using var http = new HttpClient();
-        var text = "";
-        await WaitUntilAsync(() =>
-        {
-            try
-            {
-                text = http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")).GetAwaiter().GetResult();
-                return text.Contains("drover_service_resident_memory_bytes{task=\"t1\"}", StringComparison.Ordinal);
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the executor to serve /metrics with the service's series");
+        var text = await ScrapeUntilAsync(port, "drover_service_resident_memory_bytes{task=\"t1\"}");
 
         var (exitCode, output) = await ExternalProcess.RunAsync(ExternalProcess.Promtool, "check metrics", text);
         Assert.True(exitCode == 0, $"promtool check metrics failed:\n{output}\n--- scrape ---\n{text}");
@@ -51,24 +39,31 @@ public class MetricsTests
         await h.LaunchAsync(CommandTask("t1", "env; exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
-        using var http = new HttpClient();
-        string text = "";
-        await WaitUntilAsync(() =>
-        {
-            try
-            {
-                text = http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")).GetAwaiter().GetResult();
-                return true;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "/metrics");
+        var text = await ScrapeUntilAsync(port, "drover_executor_tasks");
 
         Assert.DoesNotContain("super-secret-token", text, StringComparison.Ordinal);
         Assert.DoesNotContain("super-secret-token", await h.Executor.ReadStderrAsync(), StringComparison.Ordinal);
         await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump");
         Assert.DoesNotContain("super-secret-token", File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")), StringComparison.Ordinal);
+    }
+
+    /// <summary>Scrapes the executor's /metrics until the text holds <paramref name="expected"/>.</summary>
+    private static async Task<string> ScrapeUntilAsync(int port, string expected)
+    {
+        using var http = new HttpClient();
+        var text = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                return text.Contains(expected, StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, $"the executor's /metrics to show {expected}", WaitTimeout);
+        return text;
     }
 }

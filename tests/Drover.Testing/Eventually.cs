@@ -1,4 +1,4 @@
-namespace Drover.Testing.ZooKeeper;
+namespace Drover.Testing;
 
 /// <summary>Polls a condition until it holds or a deadline passes: tests wait for facts, not for time.</summary>
 public static class Eventually
