@@ -48,7 +48,14 @@ public static class Program
         }
 
         using var loop = new ExecutorLoop(settings);
-        ChildReaper.Start(exit => loop.Post(new ChildExited(exit)));
+        // Children of CommandRunner and helpers (nodetool, JMX helper) first; services and checks go to the loop.
+        ChildReaper.Start(exit =>
+        {
+            if (!ExitWaiters.TryDeliver(exit))
+            {
+                loop.Post(new ChildExited(exit));
+            }
+        });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true; // the loop stops the services and exits

@@ -37,7 +37,14 @@ internal static class TestReaper
     private static bool Start()
     {
         Assert.True(ChildReaper.EnableSubreaper());
-        ChildReaper.Start(exit => Exits.GetOrAdd(exit.Pid, _ => NewSource()).TrySetResult(exit));
+        ChildReaper.Start(exit =>
+        {
+            // As the executor does: children of CommandRunner/ExitWaiters first, the rest to the tests.
+            if (!ExitWaiters.TryDeliver(exit))
+            {
+                Exits.GetOrAdd(exit.Pid, _ => NewSource()).TrySetResult(exit);
+            }
+        });
         return true;
     }
 
