@@ -45,3 +45,9 @@ public sealed record HealthCheckDue(string TaskId, long Incarnation, int Check) 
 public sealed record HealthCheckCompleted(string TaskId, long Incarnation, int Check, long Attempt, Health.ProbeResult Result, TimeSpan Elapsed) : ExecutorEvent;
 
 public sealed record HealthCheckTimedOut(string TaskId, long Incarnation, int Check, long Attempt) : ExecutorEvent;
+
+/// <summary>The personality's graceful-stop steps of kill <paramref name="KillId"/> are done (or gave up): time for SIGTERM.</summary>
+public sealed record StopStepsFinished(string TaskId, long KillId) : ExecutorEvent;
+
+/// <summary>An admin operation ended; its reply goes to the scheduler in a MESSAGE call.</summary>
+public sealed record AdminCompleted(Drover.V1.AdminReply Reply) : ExecutorEvent;

@@ -101,7 +101,7 @@ public sealed partial class ExecutorLoop
                 OnAcknowledged(e.Acknowledged);
                 break;
             case Event.Types.Type.Message:
-                Log.Info($"framework message of {e.Message.Data.Length} bytes received; drover-executor has no message handlers yet");
+                OnFrameworkMessage(e.Message.Data);
                 break;
             case Event.Types.Type.Shutdown:
                 Shutdown("the agent asked the executor to shut down");

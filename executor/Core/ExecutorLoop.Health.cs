@@ -54,6 +54,9 @@ public sealed partial class ExecutorLoop
         task.CheckAttempts[due.Check] = attempt;
         switch (check.Kind)
         {
+            case not HealthCheckKind.Command when check.Probe is not null:
+                _ = RunPersonalityProbeAsync(task.Id, task.Incarnation, due.Check, attempt, check);
+                break;
             case HealthCheckKind.Command:
                 StartCommandCheck(task, due.Check, check, attempt);
                 break;

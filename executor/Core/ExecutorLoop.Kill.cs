@@ -63,9 +63,9 @@ public sealed partial class ExecutorLoop
                     Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskKilling, reason));
                 }
 
-                Log.Info($"killing ({reason}): SIGTERM to process group {task.Process?.ProcessGroupId}, SIGKILL after {Drover.Mesos.MesosDuration.Format(grace)}", task.Id);
-                task.Process?.SignalGroup(Signals.SIGTERM);
+                Log.Info($"killing ({reason}): grace period {Drover.Mesos.MesosDuration.Format(grace)}", task.Id);
                 ScheduleEscalation(task, grace);
+                BeginStop(task, grace);
                 return;
         }
     }

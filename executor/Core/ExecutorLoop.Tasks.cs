@@ -75,7 +75,7 @@ public sealed partial class ExecutorLoop
         StartMetricsServer(task);
         Log.Info($"launching {(plan.Node is { } node ? $"node '{node.Node}' of cluster '{node.Cluster}'" : "command task")}: {plan.Describe()}", id);
         Forward(task, _statuses.Create(info.TaskId, TaskState.TaskStarting));
-        if (StartProcess(task))
+        if (PrepareFiles(task) && StartEpmd(task) && StartProcess(task))
         {
             Forward(task, _statuses.Create(info.TaskId, TaskState.TaskRunning));
         }
@@ -206,6 +206,9 @@ public sealed partial class ExecutorLoop
             _registryClosings.Add(registration.Close(NodeRegistration.StateOf(state)));
             task.Registration = null;
         }
+
+        StopEpmd(task);
+        DisposeResources(task);
         GroupMemberEnded(task, state);
         MaybeExit();
     }
@@ -334,7 +337,17 @@ public sealed partial class ExecutorLoop
         _settings.Sandbox,
         _settings.Environment,
         _agentInfo?.Hostname,
-        System.Environment.UserName);
+        System.Environment.UserName,
+        JmxHelperJar());
+
+    /// <summary>The JMX helper ships beside the binary; DROVER_JMX_HELPER overrides (tests, odd layouts).</summary>
+    private string? JmxHelperJar()
+    {
+        var path = _settings.Environment.TryGetValue("DROVER_JMX_HELPER", out var configured) && configured.Length > 0
+            ? configured
+            : Path.Combine(AppContext.BaseDirectory, "drover-jmx-helper.jar");
+        return File.Exists(path) ? Path.GetFullPath(path) : null;
+    }
 
     private static LaunchPlan InvalidPlan() => new()
     {

@@ -128,6 +128,12 @@ public sealed partial class ExecutorLoop : IDisposable
             case HealthCheckTimedOut timedOut:
                 OnHealthCheckTimedOut(timedOut);
                 break;
+            case StopStepsFinished finished:
+                OnStopStepsFinished(finished);
+                break;
+            case AdminCompleted admin:
+                OnAdminCompleted(admin);
+                break;
             case StrayScanDue:
                 OnStrayScanDue();
                 break;
@@ -189,7 +195,7 @@ public sealed partial class ExecutorLoop : IDisposable
 
         try
         {
-            await Task.WhenAll(_registryClosings).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            await Task.WhenAll([.. _registryClosings, .. _resourceDisposals]).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

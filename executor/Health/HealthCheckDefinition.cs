@@ -9,6 +9,15 @@ public enum HealthCheckKind
     Command,
     Http,
     Tcp,
+
+    /// <summary>JMX attribute predicates through the node's JMX helper (a <see cref="HealthCheckDefinition.Probe"/>).</summary>
+    Jmx,
+
+    /// <summary>The service's own nodetool, output parsed (a <see cref="HealthCheckDefinition.Probe"/>).</summary>
+    Nodetool,
+
+    /// <summary>Any other personality probe (HTTP body, ZooKeeper registration...).</summary>
+    Custom,
 }
 
 /// <summary>
@@ -36,6 +45,9 @@ public sealed record HealthCheckDefinition
     /// <summary>HTTP: the URL probed on 127.0.0.1 (as Mesos does, not "localhost").</summary>
     public Uri? Url { get; init; }
 
+    /// <summary>HTTP: text the body must contain (first 64 KiB), e.g. Riak's "OK"; null: any body.</summary>
+    public string? BodyContains { get; init; }
+
     /// <summary>HTTP: the codes that count as healthy; empty = 200-399 after redirects.</summary>
     public IReadOnlyList<int> Statuses { get; init; } = [];
 
@@ -47,6 +59,9 @@ public sealed record HealthCheckDefinition
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+
+    /// <summary>JMX, NODETOOL, CUSTOM: the personality's probe. When set, it runs instead of the built-in kinds.</summary>
+    public IHealthProbe? Probe { get; init; }
 
     /// <summary>
     /// TaskInfo.health_check, validated as Mesos' validation::healthCheck does; an invalid

@@ -32,13 +32,45 @@ public sealed class NetworkProbes : IDisposable
             using var response = await _http.GetAsync(check.Url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
             var code = (int)response.StatusCode;
             var healthy = check.Statuses.Count > 0 ? check.Statuses.Contains(code) : code is >= 200 and < 400;
-            return new ProbeResult(healthy, healthy ? $"HTTP {code}" : $"Unexpected HTTP response code: {code} {response.ReasonPhrase}");
+            if (!healthy)
+            {
+                return new ProbeResult(false, $"Unexpected HTTP response code: {code} {response.ReasonPhrase}");
+            }
+
+            return check.BodyContains is { } expected
+                ? await CheckBodyAsync(response, code, expected, cancellation).ConfigureAwait(false)
+                : new ProbeResult(true, $"HTTP {code}");
         }
         catch (HttpRequestException e)
         {
             return new ProbeResult(false, $"GET {check.Url} failed: {e.Message}");
         }
     }
+
+    /// <summary>Reads at most <see cref="MaxBodyBytes"/> of the body: a health endpoint's answer is short.</summary>
+    private static async Task<ProbeResult> CheckBodyAsync(HttpResponseMessage response, int code, string expected, CancellationToken cancellation)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[MaxBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            var body = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+            return body.Contains(expected, StringComparison.Ordinal)
+                ? new ProbeResult(true, $"HTTP {code}, body has '{expected}'")
+                : new ProbeResult(false, $"HTTP {code} but the body does not contain '{expected}': '{Shorten(body)}'");
+        }
+    }
+
+    private const int MaxBodyBytes = 64 * 1024;
+
+    private static string Shorten(string text) => text.Length <= 200 ? text.Trim() : text[..200].Trim() + "...";
 
     public static async Task<ProbeResult> TcpAsync(HealthCheckDefinition check, CancellationToken cancellation)
     {

@@ -32,11 +32,29 @@ public sealed record LaunchPlan
 
     public required LogRotation Logs { get; init; }
 
-    /// <summary>TaskInfo.health_check (and, later, the personality's own checks).</summary>
+    /// <summary>The personality's own checks, then TaskInfo.health_check.</summary>
     public IReadOnlyList<Health.HealthCheckDefinition> HealthChecks { get; init; } = [];
 
     /// <summary>The node this task runs, when it came as a NodeSpec; null for plain command tasks.</summary>
     public NodeSpec? Node { get; init; }
+
+    /// <summary>Where rendered files go: &lt;sandbox&gt;/drover.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>The personality's config files, written into <see cref="ConfigDirectory"/> before the first start.</summary>
+    public IReadOnlyList<Personalities.RenderedFile> Files { get; init; } = [];
+
+    /// <summary>Directories created before the first start (data, logs...).</summary>
+    public IReadOnlyList<string> Directories { get; init; } = [];
+
+    /// <summary>Graceful-stop steps run before SIGTERM when the task is killed.</summary>
+    public IReadOnlyList<Personalities.StopStep> StopSteps { get; init; } = [];
+
+    /// <summary>Admin operations by name.</summary>
+    public IReadOnlyList<Personalities.AdminOperation> AdminOperations { get; init; } = [];
+
+    /// <summary>Helpers living with the task, disposed after its terminal update.</summary>
+    public IReadOnlyList<IAsyncDisposable> Resources { get; init; } = [];
 
     /// <summary>A readable one-liner of what runs, for the log (never the environment: it may hold secrets).</summary>
     public string Describe() => Arguments.Count >= 3 && Arguments[1] == "-c" && Executable == "/bin/sh"

@@ -11,7 +11,8 @@ public sealed record PlanContext(
     string Sandbox,
     IReadOnlyDictionary<string, string> BaseEnvironment,
     string? AgentHostname,
-    string UserName);
+    string UserName,
+    string? JmxHelperJar = null);
 
 /// <summary>
 /// Turns a TaskInfo into a <see cref="LaunchPlan"/>, or into the reason it cannot run.
@@ -81,16 +82,7 @@ public static class LaunchPlanner
     private static LaunchPlan PlanNode(
         TaskInfo task, NodeSpec node, IReadOnlyDictionary<string, int> ports, TimeSpan? grace, string logDirectory, PlanContext context)
     {
-        switch (node.Kind)
-        {
-            case ServiceKind.Generic:
-                break;
-            case ServiceKind.Unspecified:
-                throw new LaunchException("NodeSpec.kind is not set: say which service this node runs (GENERIC, CASSANDRA, RIAK, DRILL or QUOBYTE)");
-            default:
-                throw new LaunchException($"NodeSpec.kind {node.Kind} has no personality in this executor version; only GENERIC nodes can run");
-        }
-
+        var personality = Personalities.Catalog.For(node.Kind);
         foreach (var required in node.RequiredPorts)
         {
             if (!ports.ContainsKey(required))
@@ -99,36 +91,80 @@ public static class LaunchPlanner
             }
         }
 
-        if (node.Command is not { } command || (command.Value.Length == 0 && command.Arguments.Count == 0))
-        {
-            throw new LaunchException("NodeSpec.command is empty: a GENERIC node needs a command to run");
-        }
-
         var environment = BaseEnvironment(task, ports, context);
         foreach (var (name, value) in node.Environment)
         {
             environment[name] = value;
         }
 
-        foreach (var (name, value) in command.Environment)
+        var personalityContext = new Personalities.PersonalityContext(
+            node,
+            ports,
+            context.Sandbox,
+            Path.Combine(context.Sandbox, "drover"),
+            DataDirectory(task, context.Sandbox),
+            context.AgentHostname is { Length: > 0 } host ? host : System.Net.Dns.GetHostName(),
+            task.TaskId.Value,
+            environment,
+            ReadInstallFile,
+            context.JmxHelperJar);
+        var service = personality.Plan(personalityContext);
+        foreach (var (name, value) in service.Environment)
         {
             environment[name] = value;
         }
 
-        var (executable, argv) = CommandLine(command.Shell, command.Value, command.Arguments);
-        return new LaunchPlan
+        var plan = new LaunchPlan
         {
-            Executable = executable,
-            Arguments = argv,
+            Executable = service.Executable,
+            Arguments = service.Arguments,
             Environment = [.. environment],
-            WorkingDirectory = WorkingDirectory(context.Sandbox, command.WorkingDirectory),
+            WorkingDirectory = service.WorkingDirectory ?? context.Sandbox,
             Ports = ports,
             Restart = RestartPolicy.From(node.RestartPolicy),
             KillGracePeriod = grace,
             LogDirectory = logDirectory,
             Logs = LogRotation.From(node.Logs),
             Node = node,
+            ConfigDirectory = personalityContext.ConfigDirectory,
+            Files = service.Files,
+            Directories = service.Directories,
+            StopSteps = service.StopSteps,
+            AdminOperations = service.AdminOperations,
+            Resources = service.Resources,
         };
+        return plan with { HealthChecks = [.. service.HealthChecks, .. Health.CheckSpecs.Definitions(node.HealthChecks, personalityContext, plan)] };
+    }
+
+    /// <summary>
+    /// Where the node keeps its data: the task's persistent volume when it has one (Mesos mounts it at
+    /// container_path, relative to the sandbox), else &lt;sandbox&gt;/data (lost with the sandbox).
+    /// </summary>
+    public static string DataDirectory(TaskInfo task, string sandbox)
+    {
+        foreach (var resource in task.Resources)
+        {
+            if (resource.Disk is { Persistence: not null, Volume: { } volume } && volume.ContainerPath.Length > 0)
+            {
+                return Path.IsPathRooted(volume.ContainerPath)
+                    ? volume.ContainerPath
+                    : Path.Combine(sandbox, volume.ContainerPath);
+            }
+        }
+
+        return Path.Combine(sandbox, "data");
+    }
+
+    private static string? ReadInstallFile(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LaunchException($"cannot read '{path}' of the installed service: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -164,6 +200,12 @@ public static class LaunchPlanner
         if (list.Count > 0)
         {
             environment["PORTS"] = string.Join(',', list);
+        }
+
+        // The task's cEPMD listens on the port named `epmd` (executor/Cepmd): Erlang nodes register and look up there.
+        if (ports.TryGetValue(Cepmd.TaskEpmd.PortName, out var epmdPort))
+        {
+            environment["ERL_EPMD_PORT"] = epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return environment;
@@ -221,7 +263,8 @@ public static class LaunchPlanner
         return (value, arguments.Count > 0 ? [.. arguments] : [value]);
     }
 
-    private static string WorkingDirectory(string sandbox, string relative)
+    /// <summary>A directory relative to the sandbox, refused when it leaves it.</summary>
+    public static string WorkingDirectory(string sandbox, string relative)
     {
         if (relative.Length == 0)
         {

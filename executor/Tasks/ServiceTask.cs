@@ -65,6 +65,9 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
     /// <summary>The node's registry entry, from its first start to its terminal update.</summary>
     public Registry.NodeRegistration? Registration { get; set; }
 
+    /// <summary>The task's cEPMD (a port named `epmd`), from before its first start to its terminal update.</summary>
+    public Cepmd.TaskEpmd? Epmd { get; set; }
+
     public bool IsActive => Phase != TaskPhase.Terminated;
 }
 

@@ -1,0 +1,128 @@
+using System.Globalization;
+using Drover.Executor.Personalities;
+using Drover.Executor.Tasks;
+using Drover.V1;
+
+namespace Drover.Executor.Health;
+
+/// <summary>
+/// NodeSpec.health_checks (drover.v1.CheckSpec) as <see cref="HealthCheckDefinition"/>s, validated like
+/// TaskInfo.health_check: a check naming a port the task does not have, or with no kind, fails the launch.
+/// </summary>
+public static class CheckSpecs
+{
+    public static IReadOnlyList<HealthCheckDefinition> Definitions(IEnumerable<CheckSpec> specs, PersonalityContext context, LaunchPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        var result = new List<HealthCheckDefinition>();
+        var index = 0;
+        foreach (var spec in specs)
+        {
+            index++;
+            result.Add(Definition(spec, index, context, plan));
+        }
+
+        return result;
+    }
+
+    private static HealthCheckDefinition Definition(CheckSpec spec, int index, PersonalityContext context, LaunchPlan plan)
+    {
+        var label = spec.Name.Length > 0 ? spec.Name : $"health_checks[{index - 1}]";
+        var timing = new HealthCheckDefinition
+        {
+            Name = spec.Name.Length > 0 ? spec.Name : spec.KindCase.ToString().ToLowerInvariant(),
+            Kind = HealthCheckKind.Custom,
+            Delay = Duration(spec.Delay, TimeSpan.FromSeconds(15), label, "delay"),
+            Interval = Duration(spec.Interval, TimeSpan.FromSeconds(10), label, "interval"),
+            Timeout = Duration(spec.Timeout, TimeSpan.FromSeconds(20), label, "timeout"),
+            Grace = Duration(spec.GracePeriod, TimeSpan.FromSeconds(10), label, "grace_period"),
+            ConsecutiveFailures = spec.ConsecutiveFailures == 0 ? 3 : (int)Math.Min(spec.ConsecutiveFailures, int.MaxValue),
+        };
+
+        return spec.KindCase switch
+        {
+            CheckSpec.KindOneofCase.Http => Http(timing, spec.Http, label, context),
+            CheckSpec.KindOneofCase.Tcp => timing with { Kind = HealthCheckKind.Tcp, Port = Port(spec.Tcp.Port, label, context) },
+            CheckSpec.KindOneofCase.Command => Command(timing, spec.Command, plan),
+            CheckSpec.KindOneofCase.Jmx => Jmx(timing, spec.Jmx, label, context),
+            CheckSpec.KindOneofCase.Nodetool => Nodetool(timing, spec.Nodetool, label, context, plan),
+            _ => throw new LaunchException($"NodeSpec health check '{label}' has no kind (http, tcp, command, jmx or nodetool)"),
+        };
+    }
+
+    private static HealthCheckDefinition Http(HealthCheckDefinition timing, HttpCheck http, string label, PersonalityContext context)
+    {
+        var scheme = http.Scheme.Length > 0 ? http.Scheme : "http";
+        if (scheme is not ("http" or "https"))
+        {
+            throw new LaunchException($"NodeSpec health check '{label}': scheme '{scheme}' is neither 'http' nor 'https'");
+        }
+
+        if (http.Path.Length > 0 && http.Path[0] != '/')
+        {
+            throw new LaunchException($"NodeSpec health check '{label}': path '{http.Path}' does not start with '/'");
+        }
+
+        var port = Port(http.Port, label, context);
+        return timing with
+        {
+            Kind = HealthCheckKind.Http,
+            Port = port,
+            Url = new Uri(string.Create(CultureInfo.InvariantCulture, $"{scheme}://127.0.0.1:{port}{http.Path}")),
+            Statuses = [.. http.Statuses.Select(s => (int)s)],
+            BodyContains = http.BodyContains.Length > 0 ? http.BodyContains : null,
+        };
+    }
+
+    private static HealthCheckDefinition Command(HealthCheckDefinition timing, CommandSpec command, LaunchPlan plan)
+    {
+        var (executable, argv) = LaunchPlanner.CommandLine(command.Shell, command.Value, command.Arguments);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in plan.Environment)
+        {
+            environment[name] = value;
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            environment[name] = value;
+        }
+
+        return timing with { Kind = HealthCheckKind.Command, Executable = executable, Arguments = argv, Environment = [.. environment] };
+    }
+
+    private static HealthCheckDefinition Jmx(HealthCheckDefinition timing, JmxCheck jmx, string label, PersonalityContext context)
+    {
+        var port = Port(jmx.Port, label, context);
+        if (jmx.Mbean.Length == 0 || jmx.Predicates.Count == 0)
+        {
+            throw new LaunchException($"NodeSpec health check '{label}': a JMX check needs an mbean and at least one predicate");
+        }
+
+        throw new LaunchException($"NodeSpec health check '{label}': JMX checks on port {port} are not available yet");
+    }
+
+    private static HealthCheckDefinition Nodetool(HealthCheckDefinition timing, NodetoolCheck nodetool, string label, PersonalityContext context, LaunchPlan plan)
+    {
+        var port = Port(nodetool.Port, label, context);
+        throw new LaunchException($"NodeSpec health check '{label}': nodetool checks on port {port} are not available yet");
+    }
+
+    private static int Port(string name, string label, PersonalityContext context) =>
+        name.Length == 0
+            ? throw new LaunchException($"NodeSpec health check '{label}' names no port")
+            : context.Ports.TryGetValue(name, out var port)
+                ? port
+                : throw new LaunchException($"NodeSpec health check '{label}' uses port '{name}', which is not among the task's named ports");
+
+    private static TimeSpan Duration(Google.Protobuf.WellKnownTypes.Duration? value, TimeSpan fallback, string label, string field)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        var span = value.ToTimeSpan();
+        return span >= TimeSpan.Zero ? span : throw new LaunchException($"NodeSpec health check '{label}': {field} is negative");
+    }
+}
