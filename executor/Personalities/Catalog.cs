@@ -9,6 +9,7 @@ public static class Catalog
     private static readonly Dictionary<ServiceKind, Func<IPersonality>> Known = new()
     {
         [ServiceKind.Generic] = static () => new Generic.GenericPersonality(),
+        [ServiceKind.Riak] = static () => new Riak.RiakPersonality(),
     };
 
     /// <summary>The personality for <paramref name="kind"/>, or a launch error naming the kinds there are.</summary>

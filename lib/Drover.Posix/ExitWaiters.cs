@@ -7,6 +7,10 @@ namespace Drover.Posix;
 /// here complete their task, every other exit goes on to the caller's own handling.
 /// </summary>
 /// <remarks>
+/// <para>Without a reaper (a tool or a test process, which may also run System.Diagnostics.Process children
+/// that a waitpid(-1) would steal) each child spawned here gets a thread of its own that waits for that pid
+/// only. If a reaper starts later and takes the status first, it offers it here, and the pid's thread, told
+/// ECHILD, simply ends.</para>
 /// A short-lived child can exit before <see cref="ProcessSpawner.Spawn"/> returns its pid. Spawning and
 /// registering the waiter under one lock, which <see cref="TryDeliver"/> also takes, means the reaper can only
 /// offer the exit once the waiter exists.
@@ -30,21 +34,28 @@ public static class ExitWaiters
 
     /// <summary>
     /// Spawns <paramref name="request"/>; <paramref name="exited"/> completes (asynchronously) with its exit.
-    /// Starts the <see cref="ChildReaper"/> with this class as its only consumer when no one has started it
-    /// (a tool or test process); a process with its own reaper callback must call <see cref="TryDeliver"/> from it.
+    /// A process running <see cref="ChildReaper"/> must offer every exit to <see cref="TryDeliver"/> from the
+    /// reaper's callback (the executor does); without a reaper the pid is waited for by a thread of its own.
     /// </summary>
     public static SpawnedProcess Spawn(SpawnRequest request, out Task<ChildExit> exited)
     {
         ArgumentNullException.ThrowIfNull(request);
-        EnsureReaper();
+        SpawnedProcess spawned;
         lock (Gate)
         {
-            var spawned = ProcessSpawner.Spawn(request);
+            spawned = ProcessSpawner.Spawn(request);
             var source = new TaskCompletionSource<ChildExit>(TaskCreationOptions.RunContinuationsAsynchronously);
             Waiting[spawned.Pid] = source;
             exited = source.Task;
-            return spawned;
         }
+
+        if (!ChildReaper.IsStarted)
+        {
+            var pid = spawned.Pid;
+            new Thread(() => WaitFor(pid)) { IsBackground = true, Name = $"drover-wait-{pid}" }.Start();
+        }
+
+        return spawned;
     }
 
     /// <summary>Completes the waiter of <paramref name="exit"/>'s pid; false when no one here waits for it.</summary>
@@ -62,20 +73,21 @@ public static class ExitWaiters
         }
     }
 
-    private static void EnsureReaper()
+    private static unsafe void WaitFor(int pid)
     {
-        if (ChildReaper.IsStarted)
+        int status;
+        int result;
+        do
         {
-            return;
+            result = Interop.Libc.waitpid(pid, &status, Interop.Libc.__WALL);
+        }
+        while (result < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == (int)Errno.EINTR);
+
+        if (result == pid)
+        {
+            TryDeliver(ChildExit.FromWaitStatus(pid, status));
         }
 
-        try
-        {
-            ChildReaper.Start(exit => TryDeliver(exit));
-        }
-        catch (InvalidOperationException)
-        {
-            // Someone started it in between; their callback is expected to offer exits here.
-        }
+        // ECHILD: a reaper started meanwhile took the status and offered it here already.
     }
 }

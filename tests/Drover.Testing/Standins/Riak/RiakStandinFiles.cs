@@ -1,0 +1,349 @@
+namespace Drover.Testing.Standins.Riak;
+
+/// <summary>The stand-in's files, written into a fake Riak install by <see cref="RiakStandinInstall"/>.</summary>
+internal static class RiakStandinFiles
+{
+    /// <summary>
+    /// bin/riak: `riak console [erl flags]` starts the node (the flags, e.g. -noinput, go to erl as Riak's
+    /// console passes them on); `riak admin ...` is riak-admin, as on Riak 3.
+    /// </summary>
+    public const string Riak = """
+        #!/bin/sh
+        # Riak stand-in for Drover's tests: `riak console [erl flags]` runs a real Erlang node that serves what
+        # Drover uses of Riak (lib/riak_standin.erl). riak.conf is found as relx/cuttlefish start scripts find
+        # it: in $RUNNER_ETC_DIR, else <install>/etc.
+        RUNNER_SCRIPT_DIR=$(cd "${0%/*}" && pwd)
+        RUNNER_BASE_DIR=${RUNNER_SCRIPT_DIR%/*}
+        RUNNER_ETC_DIR=${RUNNER_ETC_DIR:-$RUNNER_BASE_DIR/etc}
+        . "$RUNNER_BASE_DIR/lib/standin.sh"
+
+        case "$1" in
+            console)
+                shift
+                MIN=$(conf 'erlang\.distribution\.port_range\.minimum')
+                MAX=$(conf 'erlang\.distribution\.port_range\.maximum')
+                if [ -n "$MIN" ]; then set -- -kernel inet_dist_listen_min "$MIN" "$@"; fi
+                if [ -n "$MAX" ]; then set -- -kernel inet_dist_listen_max "$MAX" "$@"; fi
+                RIAK_STANDIN_CONF="$CONF"
+                RIAK_STANDIN_SRC="$RUNNER_BASE_DIR/lib/riak_standin.erl"
+                export RIAK_STANDIN_CONF RIAK_STANDIN_SRC
+                exec "$ERL" -name "$NODENAME" -setcookie "$COOKIE" -start_epmd false -eval "$BOOT" "$@"
+                ;;
+            admin)
+                shift
+                if [ -x "$RUNNER_SCRIPT_DIR/riak-admin" ]; then
+                    exec "$RUNNER_SCRIPT_DIR/riak-admin" "$@"
+                fi
+                exec "$RUNNER_BASE_DIR/lib/riak-admin" "$@"
+                ;;
+            *)
+                echo "Usage: riak { console | admin } (Drover's Riak stand-in)" >&2
+                exit 1
+                ;;
+        esac
+
+        """;
+
+    /// <summary>bin/riak-admin: a hidden Erlang node that runs the command on the local Riak node by rpc, as nodetool does.</summary>
+    public const string RiakAdmin = """
+        #!/bin/sh
+        # riak-admin stand-in: runs the command on the local node (nodename in riak.conf) over Erlang
+        # distribution, through the EPMD at $ERL_EPMD_PORT, as Riak's nodetool does.
+        RUNNER_SCRIPT_DIR=$(cd "${0%/*}" && pwd)
+        RUNNER_BASE_DIR=${RUNNER_SCRIPT_DIR%/*}
+        RUNNER_ETC_DIR=${RUNNER_ETC_DIR:-$RUNNER_BASE_DIR/etc}
+        . "$RUNNER_BASE_DIR/lib/standin.sh"
+
+        exec "$ERL" -name "riak_admin_$$@${NODENAME#*@}" -setcookie "$COOKIE" -hidden -start_epmd false \
+            -noshell -noinput -eval "$ADMIN" -extra "$NODENAME" "$@"
+
+        """;
+
+    /// <summary>lib/standin.sh, sourced by both scripts; @ERL@ is replaced by the erl to run.</summary>
+    public const string Shared = """
+        # Shared by the stand-in's bin/riak and bin/riak-admin: riak.conf values and the Erlang snippets.
+        ERL=@ERL@
+        CONF="$RUNNER_ETC_DIR/riak.conf"
+
+        # The last "key = value" line of a key (a sed pattern): cuttlefish lets the last one win.
+        conf() {
+            sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$CONF" | tail -n 1 | sed 's/[[:space:]]*$//'
+        }
+
+        if [ ! -r "$CONF" ]; then
+            echo "riak stand-in: no readable riak.conf in $RUNNER_ETC_DIR" >&2
+            exit 1
+        fi
+        NODENAME=$(conf nodename)
+        COOKIE=$(conf distributed_cookie)
+        if [ -z "$NODENAME" ] || [ -z "$COOKIE" ]; then
+            echo "riak stand-in: $CONF needs nodename and distributed_cookie" >&2
+            exit 1
+        fi
+
+        # Compiled at every start, in the node: no erlc run, no shared .beam two nodes could race on.
+        BOOT='try
+            Src = os:getenv("RIAK_STANDIN_SRC"),
+            {ok, Module, Beam} = compile:file(Src, [binary, report]),
+            {module, Module} = code:load_binary(Module, Src, Beam),
+            ok = riak_standin:start()
+        catch Class:Reason ->
+            io:format(standard_error, "riak stand-in failed to start: ~p:~p~n", [Class, Reason]),
+            erlang:halt(1)
+        end.'
+
+        ADMIN='[Target | Args] = init:get_plain_arguments(),
+        Node = list_to_atom(Target),
+        case net_adm:ping(Node) of
+            pang ->
+                io:put_chars("Node is not running!\n"),
+                erlang:halt(1);
+            pong ->
+                case rpc:call(Node, riak_standin, admin, [Args], 60000) of
+                    {Output, Status} ->
+                        io:put_chars(Output),
+                        erlang:halt(Status);
+                    Other ->
+                        io:format("riak-admin failed: ~p~n", [Other]),
+                        erlang:halt(1)
+                end
+        end.'
+
+        """;
+
+    /// <summary>lib/riak_standin.erl: the node itself.</summary>
+    public const string Erlang = """
+        %% Drover's Riak stand-in: a real Erlang node that behaves, on the surfaces Drover uses, like Riak KV:
+        %% GET /ping on listener.http.internal answers "OK"; listener.protobuf.internal and handoff.port accept
+        %% connections; the riak-admin cluster join/plan/commit and ringready commands work across nodes over
+        %% Erlang distribution, with Riak's output texts. It reads riak.conf (cuttlefish "key = value" lines).
+        %% Test hook: a file <platform_data_dir>/standin-unhealthy makes /ping answer 500, or, when it holds
+        %% "body", 200 with a body that is not "OK".
+        -module(riak_standin).
+        -export([start/0, admin/1, ring/0, ring_size/0, stage/1, set_ring/2, claimant/0, plan/0, commit/0]).
+        
+        -define(STATE, riak_standin_state).
+        
+        start() ->
+            Path = case os:getenv("RIAK_STANDIN_CONF") of
+                       false -> exit_with("RIAK_STANDIN_CONF is not set");
+                       P -> P
+                   end,
+            Conf = read_conf(Path),
+            DataDir = required(Conf, "platform_data_dir"),
+            RingSize = list_to_integer(value(Conf, "ring_size", "64")),
+            ok = filelib:ensure_dir(filename:join(DataDir, "x")),
+            {HttpIp, HttpPort} = address(required(Conf, "listener.http.internal")),
+            {PbIp, PbPort} = address(required(Conf, "listener.protobuf.internal")),
+            HandoffPort = list_to_integer(required(Conf, "handoff.port")),
+            HandoffIp = value(Conf, "handoff.ip", "0.0.0.0"),
+            State = spawn(fun() -> state_loop(#{ring_size => RingSize, members => [node()], claimant => node(),
+                                                  staged => [], planned => false, version => 1}) end),
+            register(?STATE, State),
+            listen(http, HttpIp, HttpPort, fun(Socket) -> serve_http(Socket, DataDir) end),
+            listen(pb, PbIp, PbPort, fun gen_tcp:close/1),
+            listen(handoff, parse_ip(HandoffIp), HandoffPort, fun gen_tcp:close/1),
+            io:format("riak stand-in ~s up: http ~p, pb ~p, handoff ~p, ring_size ~p~n",
+                      [node(), HttpPort, PbPort, HandoffPort, RingSize]),
+            ok.
+        
+        exit_with(Message) ->
+            io:format(standard_error, "riak stand-in: ~s~n", [Message]),
+            erlang:halt(1).
+        
+        %% riak.conf: "key = value" per line, '#' starts a comment line; the last occurrence wins (cuttlefish).
+        read_conf(Path) ->
+            case file:read_file(Path) of
+                {ok, Bin} ->
+                    Lines = string:split(binary_to_list(Bin), "\n", all),
+                    lists:foldl(fun(Line, Acc) ->
+                                        case string:trim(Line) of
+                                            "" -> Acc;
+                                            "#" ++ _ -> Acc;
+                                            Trimmed ->
+                                                case string:split(Trimmed, "=") of
+                                                    [K, V] -> maps:put(string:trim(K), string:trim(V), Acc);
+                                                    _ -> exit_with("riak.conf line without '=': " ++ Trimmed)
+                                                end
+                                        end
+                                end, #{}, Lines);
+                {error, Reason} ->
+                    exit_with(io_lib:format("cannot read ~s: ~p", [Path, Reason]))
+            end.
+        
+        value(Conf, Key, Default) -> maps:get(Key, Conf, Default).
+        
+        required(Conf, Key) ->
+            case maps:find(Key, Conf) of
+                {ok, V} -> V;
+                error -> exit_with("riak.conf has no " ++ Key)
+            end.
+        
+        address(Text) ->
+            [PortText | Rest] = lists:reverse(string:split(Text, ":", all)),
+            {parse_ip(string:join(lists:reverse(Rest), ":")), list_to_integer(PortText)}.
+        
+        parse_ip(Text) ->
+            {ok, Ip} = inet:parse_address(Text),
+            Ip.
+        
+        listen(What, Ip, Port, Handle) ->
+            case gen_tcp:listen(Port, [binary, {ip, Ip}, {reuseaddr, true}, {active, false}, {packet, http_bin}, {backlog, 64}]) of
+                {ok, Listen} ->
+                    Pid = spawn(fun() -> accept_loop(Listen, Handle) end),
+                    ok = gen_tcp:controlling_process(Listen, Pid);
+                {error, Reason} ->
+                    exit_with(io_lib:format("cannot listen for ~p on port ~p: ~p", [What, Port, Reason]))
+            end.
+        
+        accept_loop(Listen, Handle) ->
+            case gen_tcp:accept(Listen) of
+                {ok, Socket} ->
+                    Pid = spawn(fun() -> receive go -> Handle(Socket) end end),
+                    ok = gen_tcp:controlling_process(Socket, Pid),
+                    Pid ! go,
+                    accept_loop(Listen, Handle);
+                {error, _} ->
+                    ok
+            end.
+        
+        %% One request per connection, parsed by the VM's own HTTP packet decoder.
+        serve_http(Socket, DataDir) ->
+            Reply = case read_request(Socket, undefined) of
+                        {ok, 'GET', <<"/ping">>} -> ping_reply(DataDir);
+                        {ok, _, _} -> {404, <<"not found">>};
+                        {error, _} -> none
+                    end,
+            case Reply of
+                none -> ok;
+                {Code, Body} ->
+                    gen_tcp:send(Socket, [<<"HTTP/1.1 ">>, integer_to_list(Code), <<" ">>, reason(Code),
+                                          <<"\r\nContent-Type: text/plain\r\nContent-Length: ">>,
+                                          integer_to_list(byte_size(Body)), <<"\r\nConnection: close\r\n\r\n">>, Body])
+            end,
+            gen_tcp:close(Socket).
+        
+        read_request(Socket, Request) ->
+            case gen_tcp:recv(Socket, 0, 5000) of
+                {ok, {http_request, Method, {abs_path, Path}, _}} -> read_request(Socket, {Method, Path});
+                {ok, {http_header, _, _, _, _}} -> read_request(Socket, Request);
+                {ok, http_eoh} when Request =/= undefined -> {Method, Path} = Request, {ok, Method, Path};
+                {ok, Other} -> {error, Other};
+                {error, Reason} -> {error, Reason}
+            end.
+        
+        ping_reply(DataDir) ->
+            case file:read_file(filename:join(DataDir, "standin-unhealthy")) of
+                {ok, Flag} ->
+                    case string:trim(binary_to_list(Flag)) of
+                        "body" -> {200, <<"PONG">>};
+                        _ -> {500, <<"stand-in made unhealthy">>}
+                    end;
+                {error, _} ->
+                    {200, <<"OK">>}
+            end.
+        
+        reason(200) -> <<"OK">>;
+        reason(404) -> <<"Not Found">>;
+        reason(_) -> <<"Internal Server Error">>.
+        
+        %% Cluster state, in one process: the members (this node's view of the ring), the claimant that holds
+        %% staged changes, and whether the staged plan was reviewed (Riak refuses a commit before a plan).
+        state_loop(State) ->
+            receive
+                {From, get} -> From ! {?STATE, State}, state_loop(State);
+                {From, {put, New}} -> From ! {?STATE, ok}, state_loop(New)
+            end.
+        
+        get_state() -> call(get).
+        put_state(State) -> call({put, State}).
+        call(Request) ->
+            ?STATE ! {self(), Request},
+            receive {?STATE, Reply} -> Reply after 5000 -> exit(state_timeout) end.
+        
+        ring() -> maps:get(members, get_state()).
+        ring_size() -> maps:get(ring_size, get_state()).
+        claimant() -> maps:get(claimant, get_state()).
+        
+        stage(Change) ->
+            State = get_state(),
+            Staged = maps:get(staged, State),
+            put_state(State#{staged := Staged ++ [Change] -- Staged, planned := false}).
+        
+        set_ring(Members, Claimant) ->
+            State = get_state(),
+            put_state(State#{members := Members, claimant := Claimant, staged := [], planned := false}).
+        
+        %% riak-admin, run on this node: returns {Output, ExitStatus}.
+        admin(["cluster", "join", Target]) -> join(list_to_atom(Target));
+        admin(["cluster", "plan"]) -> on_claimant(plan);
+        admin(["cluster", "commit"]) -> on_claimant(commit);
+        admin(["ringready"]) -> ringready();
+        admin(Args) -> {io_lib:format("Usage: riak-admin { cluster | ringready } (stand-in; got ~p)~n", [Args]), 1}.
+        
+        join(Target) ->
+            Text = atom_to_list(Target),
+            case net_adm:ping(Target) of
+                pang -> {io_lib:format("Node ~s is not reachable!~n", [Text]), 1};
+                pong ->
+                    case rpc:call(Target, ?MODULE, ring_size, []) =:= ring_size() of
+                        false -> {io_lib:format("Failed: ~s has a different ring_creation_size~n", [Text]), 1};
+                        true ->
+                            Claimant = rpc:call(Target, ?MODULE, claimant, []),
+                            ok = rpc:call(Claimant, ?MODULE, stage, [{join, node()}]),
+                            State = get_state(),
+                            ok = put_state(State#{claimant := Claimant}),
+                            {io_lib:format("Success: staged join request for ~p to ~p~n", [node(), Target]), 0}
+                    end
+            end.
+        
+        on_claimant(Command) ->
+            case rpc:call(claimant(), ?MODULE, Command, []) of
+                {badrpc, Reason} -> {io_lib:format("Claimant ~p is not reachable: ~p~n", [claimant(), Reason]), 1};
+                Result -> Result
+            end.
+        
+        plan() ->
+            State = get_state(),
+            case maps:get(staged, State) of
+                [] -> {"There are no staged changes\n", 0};
+                Staged ->
+                    ok = put_state(State#{planned := true}),
+                    Line = lists:duplicate(79, $-),
+                    Rows = [io_lib:format("~-15s~p~n", [Action, Node]) || {Action, Node} <- Staged],
+                    {[lists:duplicate(31, $=), " Staged Changes ", lists:duplicate(32, $=), "\n",
+                      "Action         Details(s)\n", Line, "\n", Rows, Line, "\n\n\n",
+                      "NOTE: Applying these changes will result in 1 cluster transition\n"], 0}
+            end.
+        
+        commit() ->
+            State = get_state(),
+            case {maps:get(staged, State), maps:get(planned, State)} of
+                {[], _} -> {"You must verify the plan with 'riak-admin cluster plan' before committing\n", 1};
+                {_, false} -> {"You must verify the plan with 'riak-admin cluster plan' before committing\n", 1};
+                {Staged, true} ->
+                    Members = lists:usort(maps:get(members, State) ++ [Node || {join, Node} <- Staged]),
+                    Results = [rpc:call(Node, ?MODULE, set_ring, [Members, node()]) || Node <- Members],
+                    case lists:all(fun(R) -> R =:= ok end, Results) of
+                        true -> {"Cluster changes committed\n", 0};
+                        false -> {io_lib:format("Unable to commit cluster changes: ~p~n", [Results]), 1}
+                    end
+            end.
+        
+        ringready() ->
+            Members = ring(),
+            Rings = [{Node, rpc:call(Node, ?MODULE, ring, [], 5000)} || Node <- Members],
+            case [Node || {Node, {badrpc, _}} <- Rings] of
+                [] ->
+                    case lists:usort([R || {_, R} <- Rings]) of
+                        [_] -> {io_lib:format("TRUE All nodes agree on the ring ~p~n", [Members]), 0};
+                        _ -> [{N1, R1} | _] = Rings,
+                             [{N2, _} | _] = [X || {_, R} = X <- Rings, R =/= R1],
+                             {io_lib:format("FALSE Node ~p and ~p list different partition owners~n", [N1, N2]), 1}
+                    end;
+                Down ->
+                    {io_lib:format("FALSE ~p down.  All nodes need to be up to check.~n", [Down]), 1}
+            end.
+
+        """;
+}
