@@ -10,6 +10,8 @@ public static class Catalog
     {
         [ServiceKind.Generic] = static () => new Generic.GenericPersonality(),
         [ServiceKind.Riak] = static () => new Riak.RiakPersonality(),
+        [ServiceKind.Drill] = static () => new Drill.DrillPersonality(),
+        [ServiceKind.Quobyte] = static () => new Quobyte.QuobytePersonality(),
     };
 
     /// <summary>The personality for <paramref name="kind"/>, or a launch error naming the kinds there are.</summary>
