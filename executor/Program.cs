@@ -11,6 +11,11 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
 
+        if (args is ["cepmd", ..])
+        {
+            return await Cepmd.StandaloneCepmd.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args is ["--version"])
         {
             Console.WriteLine($"drover-executor {typeof(Program).Assembly.GetName().Version}");
@@ -19,7 +24,7 @@ public static class Program
 
         if (args.Length > 0)
         {
-            Console.Error.WriteLine("usage: drover-executor [--version]\n\nA Mesos executor: launched by a Mesos agent, configured by its MESOS_* environment (see README.md).");
+            Console.Error.WriteLine("usage: drover-executor [--version]\n       drover-executor cepmd --zookeeper <connect> --cluster <name> [...] (a standalone cEPMD; see README.md)\n\nA Mesos executor: launched by a Mesos agent, configured by its MESOS_* environment (see README.md).");
             return 2;
         }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Drover.Epmd.Bench;
 
-internal sealed record BenchSettings(double Seconds, int Rounds, int[] Concurrency)
+internal sealed record BenchSettings(double Seconds, int Rounds, int[] Concurrency, bool ZooKeeper = true)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -13,6 +13,7 @@ internal sealed record BenchSettings(double Seconds, int Rounds, int[] Concurren
             {
                 "--seconds" => settings with { Seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--rounds" => settings with { Rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--zookeeper" => settings with { ZooKeeper = args[i + 1] != "off" },
                 "--concurrency" => settings with { Concurrency = args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

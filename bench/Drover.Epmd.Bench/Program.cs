@@ -3,31 +3,49 @@ using System.Globalization;
 using System.Net;
 using Drover.Epmd;
 using Drover.Epmd.Bench;
+using Drover.Registry;
+using Drover.Registry.Epmd;
+using Drover.Testing.ZooKeeper;
 
 // cEPMD vs OTP's epmd: PORT_PLEASE2 lookups per second and latency, one connection per lookup as
 // erl_epmd does, the same load generator and node registration for both servers, each server in its
 // own process.
 //   dotnet run -c Release --project bench/Drover.Epmd.Bench [-- --seconds 5 --rounds 3 --concurrency 1,8,32]
 //   (internal) Drover.Epmd.Bench serve   -> hosts an EpmdServer, prints its port, exits when stdin closes
+//   (internal) Drover.Epmd.Bench serve <zk> -> the same on a ZooKeeperEpmdRegistry (lookups from its watched copy)
 if (args.Length > 0 && args[0] == "serve")
 {
-    await using var server = new EpmdServer(new EpmdServerOptions(), new InMemoryEpmdRegistry());
+    ZooKeeperEpmdRegistry? store = args.Length > 1
+        ? new ZooKeeperEpmdRegistry(new RegistryOptions { ConnectString = args[1], Framework = "bench" }, "bench")
+        : null;
+    await using var server = new EpmdServer(new EpmdServerOptions(), store ?? (IEpmdRegistry)new InMemoryEpmdRegistry());
     await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
     Console.WriteLine(server.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture));
     await Console.In.ReadToEndAsync();
+    long lookups = server.Counters.LookupHits + server.Counters.LookupMisses;
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{(store is null ? "cEPMD" : "cEPMD+ZK")}: {lookups} lookups, {GC.GetTotalAllocatedBytes() / (double)Math.Max(1, lookups):F0} bytes allocated per lookup, GCs gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}, pause total {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms"));
+    if (store is not null)
+    {
+        Console.Error.WriteLine($"cEPMD+ZK store: {store.Statistics}");
+        await server.StopAsync();
+        await store.DisposeAsync();
+    }
     return 0;
 }
 
 var settings = BenchSettings.Parse(args);
+await using var zookeeper = settings.ZooKeeper ? await ZooKeeperServer.StartStandaloneAsync() : null;
 using var epmd = ServerProcess.StartEpmd();
 using var cepmd = ServerProcess.StartCEpmd();
-using var epmdNode = LoadGenerator.Register(epmd.EndPoint);
-using var cepmdNode = LoadGenerator.Register(cepmd.EndPoint);
+using var cepmdZk = zookeeper is null ? null : ServerProcess.StartCEpmd(zookeeper.ConnectString);
+ServerProcess[] targets = cepmdZk is null ? [epmd, cepmd] : [epmd, cepmd, cepmdZk];
+var registrations = targets.Select(t => LoadGenerator.Register(t.EndPoint)).ToList();
 
-Console.WriteLine($"epmd  {epmd.EndPoint}, cEPMD {cepmd.EndPoint}; {settings.Seconds} s per run, {settings.Rounds} rounds, {Environment.ProcessorCount} cores");
-foreach (var target in new[] { epmd, cepmd })
+Console.WriteLine($"{string.Join(", ", targets.Select(t => $"{t.Name} {t.EndPoint}"))}; {settings.Seconds} s per run, {settings.Rounds} rounds, {Environment.ProcessorCount} cores");
+foreach (var target in targets)
 {
-    LoadGenerator.Run(target.EndPoint, concurrency: 4, TimeSpan.FromSeconds(2)); // warm-up (JIT, tiering)
+    LoadGenerator.Run(target.EndPoint, concurrency: 4, TimeSpan.FromSeconds(2)); // warm-up (JIT, tiering; the ZooKeeper copy filled)
 }
 
 var results = new List<(string Server, int Concurrency, RunResult Result)>();
@@ -35,8 +53,8 @@ foreach (int concurrency in settings.Concurrency)
 {
     for (int round = 0; round < settings.Rounds; round++)
     {
-        // Alternate who goes first, so drift in machine load hits both alike.
-        var order = round % 2 == 0 ? new[] { epmd, cepmd } : new[] { cepmd, epmd };
+        // Rotate who goes first, so drift in machine load hits all alike.
+        var order = targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)).ToArray();
         foreach (var target in order)
         {
             TimeSpan cpuBefore = target.CpuTime;
@@ -60,4 +78,5 @@ foreach (var group in results.GroupBy(r => (r.Concurrency, r.Server)))
     double cpu = runs.Select(r => r.ServerCpuMicroseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
     Console.WriteLine($"| {group.Key.Concurrency} | {group.Key.Server} | {median.PerSecond:F0} | {p50:F0} | {p99:F0} | {cpu:F1} | {runs.Sum(r => r.Errors)} |");
 }
+registrations.ForEach(r => r.Dispose());
 return 0;

@@ -51,17 +51,28 @@ internal sealed class ServerProcess : IDisposable
         return new ServerProcess("epmd", process, endPoint);
     }
 
-    public static ServerProcess StartCEpmd()
+    /// <summary>This program in "serve" mode; with <paramref name="zookeeper"/>, on the ZooKeeper store of that server.</summary>
+    public static ServerProcess StartCEpmd(string? zookeeper = null)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
         start.ArgumentList.Add("serve");
+        if (zookeeper is not null)
+        {
+            start.ArgumentList.Add(zookeeper);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("cEPMD did not start");
         int port = int.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("cEPMD printed no port"), CultureInfo.InvariantCulture);
-        return new ServerProcess("cEPMD", process, new IPEndPoint(IPAddress.Loopback, port));
+        return new ServerProcess(zookeeper is null ? "cEPMD" : "cEPMD+ZK", process, new IPEndPoint(IPAddress.Loopback, port));
     }
 
     public void Dispose()
     {
+        if (_process.StartInfo.RedirectStandardInput && !_process.HasExited)
+        {
+            // A serve process prints its store's statistics when its stdin closes.
+            _process.StandardInput.Close();
+            _process.WaitForExit(5000);
+        }
         if (!_process.HasExited)
         {
             _process.Kill();

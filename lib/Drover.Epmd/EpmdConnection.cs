@@ -84,6 +84,15 @@ internal sealed class EpmdConnection
         }
     }
 
+    /// <summary>True while this connection holds the registration made with <paramref name="token"/>.</summary>
+    public bool Holds(RegistrationToken token)
+    {
+        lock (_gate)
+        {
+            return _registration is not null && _token == token;
+        }
+    }
+
     /// <summary>Takes the registration away exactly once, for whoever ends it first (close or STOP_REQ).</summary>
     public (NodeRegistration Registration, RegistrationToken Token)? Release()
     {

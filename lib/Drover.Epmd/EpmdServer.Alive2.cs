@@ -33,6 +33,13 @@ public sealed partial class EpmdServer
             _stopping.Token).ConfigureAwait(false);
         if (!ok)
         {
+            // The store failed or was too slow; it may still complete the write later. Withdraw it by token,
+            // so no registration outlives this connection (a store that never wrote it answers false).
+            await AskRegistryAsync(
+                static (registry, state, cancel) => registry.UnregisterAsync(state.registration.Host, state.registration.Name, state.token, cancel),
+                (registration, token),
+                CancellationToken.None,
+                countFailure: false).ConfigureAwait(false);
             return false;
         }
         if (result is not RegistrationResult.Registered registered)
@@ -70,6 +77,25 @@ public sealed partial class EpmdServer
             _retired.Registered(registration.Name);
         }
         Counters.Registered();
+    }
+
+    /// <summary>
+    /// The store lost a registration it had accepted (e.g. the name was taken while ZooKeeper replaced its
+    /// session): close the connection that holds it, if it is one of ours, so the Erlang node learns it is no
+    /// longer registered. The serve path then unregisters by token, which leaves the new holder alone.
+    /// </summary>
+    private void OnRegistrationLost(object? sender, RegistrationLostEventArgs lost)
+    {
+        EpmdConnection? holder;
+        lock (_gate)
+        {
+            if (!_held.TryGetValue(lost.Registration.Name, out holder) || !holder.Holds(lost.Token))
+            {
+                return;
+            }
+        }
+        Counters.RegistrationLost();
+        holder.Close();
     }
 
     /// <summary>Ends the registration <paramref name="connection"/> holds, if any; once, whoever calls first.</summary>

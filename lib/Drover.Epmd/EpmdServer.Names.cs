@@ -7,7 +7,7 @@ public sealed partial class EpmdServer
 {
     /// <summary>
     /// NAMES_REQ: this server's port (4 bytes), then one <c>"name N at port P\n"</c> line per node of this
-    /// host, newest first. Served to any peer, as epmd does.
+    /// host (see <see cref="Lists"/>), newest first. Served to any peer, as epmd does.
     /// </summary>
     private async ValueTask<bool> HandleNamesAsync(EpmdConnection connection)
     {
@@ -20,7 +20,7 @@ public sealed partial class EpmdServer
         EpmdResponses.WritePortHeader(output, LocalEndPoint.Port);
         foreach (NodeRegistration node in nodes)
         {
-            if (node.IsOnHost(_options.Host))
+            if (Lists(node))
             {
                 EpmdResponses.WriteNamesLine(output, node.Name, node.Port);
             }
@@ -52,7 +52,7 @@ public sealed partial class EpmdServer
         {
             foreach (NodeRegistration node in nodes)
             {
-                if (node.IsOnHost(_options.Host))
+                if (Lists(node))
                 {
                     int fd = _held.TryGetValue(node.Name, out EpmdConnection? holder) ? holder.Fd : -1;
                     EpmdResponses.WriteDumpActiveLine(output, node.Name, node.Port, fd);
@@ -67,6 +67,14 @@ public sealed partial class EpmdServer
         await SendAsync(connection, output.WrittenMemory).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>
+    /// Whether NAMES and DUMP show <paramref name="node"/>: a node of this server's host. A per-host store
+    /// keeps hosts apart even when this server has none (null is a host of its own); in a per-cluster store a
+    /// server without a host lists the whole cluster (the standalone cEPMD of an operator's machine).
+    /// </summary>
+    private bool Lists(NodeRegistration node) =>
+        node.IsOnHost(_options.Host) || (_options.Host is null && _registry.NameScope == EpmdNameScope.Cluster);
 
     private ValueTask<(bool Ok, IReadOnlyList<NodeRegistration> Value)> ListAsync() =>
         AskRegistryAsync(static (registry, _, cancel) => registry.ListAsync(cancel), 0, _stopping.Token);

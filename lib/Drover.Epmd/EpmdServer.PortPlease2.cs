@@ -5,8 +5,9 @@ namespace Drover.Epmd;
 public sealed partial class EpmdServer
 {
     /// <summary>
-    /// PORT_PLEASE2_REQ: the port of a node of this server's host, from the registry (so also of a node that
-    /// registered through another server of the same host), or <c>[119, 1]</c>. Then the connection is
+    /// PORT_PLEASE2_REQ: the port of the named node from the registry, or <c>[119, 1]</c>: a node of this
+    /// server's host in a per-host store (also one that registered through another server of that host), a
+    /// node of any host in a per-cluster store (<see cref="IEpmdRegistry.NameScope"/>). Then the connection is
     /// closed: Erlang reads until it is.
     /// </summary>
     private async ValueTask<bool> HandlePortPlease2Async(EpmdConnection connection, ReadOnlyMemory<byte> request)

@@ -91,7 +91,7 @@ public sealed partial class EpmdServer
     /// a static lambda plus state, so the common, synchronous path allocates nothing.
     /// </summary>
     private async ValueTask<(bool Ok, T Value)> AskRegistryAsync<TState, T>(
-        Func<IEpmdRegistry, TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken)
+        Func<IEpmdRegistry, TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken, bool countFailure = true)
     {
         try
         {
@@ -107,7 +107,10 @@ public sealed partial class EpmdServer
         catch (Exception)
 #pragma warning restore CA1031
         {
-            Counters.RegistryFailure();
+            if (countFailure)
+            {
+                Counters.RegistryFailure();
+            }
             return (false, default!);
         }
     }

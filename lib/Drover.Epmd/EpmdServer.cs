@@ -86,6 +86,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         }
         _listener = listener;
         _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _registry.RegistrationLost += OnRegistrationLost;
         _eventLoop = StartEventThread(listener);
         _sweeper = SweepAsync();
         return Task.CompletedTask;
@@ -120,6 +121,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
             return;
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _registry.RegistrationLost -= OnRegistrationLost;
         _listener?.Dispose();
         await _eventLoop.ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);

@@ -23,6 +23,7 @@ public sealed class EpmdServerCounters
     private long _rejectedRequests;
     private long _idleTimeouts;
     private long _registryFailures;
+    private long _registrationsLost;
 
     /// <summary>Connections accepted and served.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -76,6 +77,9 @@ public sealed class EpmdServerCounters
     /// <summary>Registry calls that failed or timed out (the connection was closed unanswered).</summary>
     public long RegistryFailures => Interlocked.Read(ref _registryFailures);
 
+    /// <summary>Registrations whose connection was closed because the store lost them (<see cref="IEpmdRegistry.RegistrationLost"/>).</summary>
+    public long RegistrationsLost => Interlocked.Read(ref _registrationsLost);
+
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
 
     internal void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
@@ -115,4 +119,6 @@ public sealed class EpmdServerCounters
     internal void IdleTimeout() => Interlocked.Increment(ref _idleTimeouts);
 
     internal void RegistryFailure() => Interlocked.Increment(ref _registryFailures);
+
+    internal void RegistrationLost() => Interlocked.Increment(ref _registrationsLost);
 }

@@ -21,10 +21,12 @@ public sealed class EpmdServerOptions
 
     /// <summary>
     /// The host this server answers for: the <c>host</c> part of the node names of the Erlang nodes that use
-    /// it (the Mesos agent's host name in an executor). Registrations made here carry it, and PORT_PLEASE2,
-    /// NAMES and DUMP see only registrations of this host, because an Erlang node always asks the EPMD of the
-    /// host named in the node name it wants. Null (the default) means "not told": every server with a null
-    /// host that shares a registry serves one namespace.
+    /// it (the Mesos agent's host name in an executor). Registrations made here carry it. NAMES and DUMP list
+    /// only registrations of this host, because an Erlang node asks the EPMD of the host named in the node
+    /// name it wants; PORT_PLEASE2 sees this host's registrations in a per-host store and every host's in a
+    /// per-cluster one (<see cref="IEpmdRegistry.NameScope"/>). Null (the default) means "not told": every
+    /// server with a null host that shares a per-host registry serves one namespace; on a per-cluster
+    /// registry a null host lists the whole cluster.
     /// </summary>
     public string? Host
     {

@@ -11,9 +11,8 @@ namespace Drover.Epmd;
 public sealed class InMemoryEpmdRegistry : IEpmdRegistry
 {
     private readonly object _gate = new();
-    private readonly TimeProvider _clock;
     private readonly Dictionary<NodeKey, Entry> _active = [];
-    private readonly RetiredCounters _retired = new();
+    private readonly EpmdCreationCounters _counters;
     private long _sequence;
 
     public InMemoryEpmdRegistry()
@@ -25,8 +24,11 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
     public InMemoryEpmdRegistry(TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(clock);
-        _clock = clock;
+        _counters = new EpmdCreationCounters(clock);
     }
+
+    /// <summary>Names are unique per host, as per epmd daemon.</summary>
+    public EpmdNameScope NameScope => EpmdNameScope.Host;
 
     /// <summary>How many registrations are held now.</summary>
     public int Count
@@ -51,7 +53,7 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
             {
                 return new(new RegistrationResult.Duplicate(held.Registration));
             }
-            uint counter = NextCounter(key);
+            uint counter = _counters.Take(key.Host, key.Name);
             var stored = registration with { Creation = EpmdCreation.ForVersion(counter, registration.HighestVersion) };
             _active[key] = new Entry(stored, token, counter, ++_sequence);
             return new(new RegistrationResult.Registered(stored));
@@ -70,7 +72,7 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
                 return new(false);
             }
             _active.Remove(key);
-            _retired.Add(key, held.Counter);
+            _counters.Retire(key.Host, key.Name, held.Counter);
             return new(true);
         }
     }
@@ -96,21 +98,6 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
                 .ToArray();
             return new(newestFirst);
         }
-    }
-
-    // node_reg2: reuse the slot of the same name (bumped), else steal the oldest slot once more than
-    // MAX_UNREG_COUNT are kept (its counter taken over unbumped, as epmd does), else start from the clock.
-    private uint NextCounter(NodeKey key)
-    {
-        if (_retired.TryTake(key, out uint previous))
-        {
-            return EpmdCreation.Bump(previous);
-        }
-        if (_retired.Count > EpmdLimits.MaxRetiredNames)
-        {
-            return _retired.TakeOldest();
-        }
-        return EpmdCreation.FirstCounter(_clock.GetUtcNow());
     }
 
     private sealed record Entry(NodeRegistration Registration, RegistrationToken Token, uint Counter, long Sequence);

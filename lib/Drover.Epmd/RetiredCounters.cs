@@ -11,6 +11,8 @@ internal sealed class RetiredCounters
 
     public int Count => _fifo.Count;
 
+    public bool Contains(NodeKey key) => _byKey.ContainsKey(key);
+
     public void Add(NodeKey key, uint counter)
     {
         // A name is retired at most once at a time: it must be active to be unregistered.

@@ -1,0 +1,76 @@
+using System.Net;
+using Drover.Registry;
+using Drover.Registry.Epmd;
+using Drover.Testing.ZooKeeper;
+using Drover.ZooKeeper;
+
+namespace Drover.Epmd.Tests.Support;
+
+/// <summary>
+/// One real ZooKeeper server for the ZooKeeper-backed cEPMD tests; each test works under a framework of its
+/// own, and each cEPMD gets its own store and session, as each agent's executor has.
+/// </summary>
+public sealed class EpmdZooKeeperFixture : ZooKeeperServerFixture
+{
+    public RegistryOptions Options(string? connectString = null, DigestCredentials? credentials = null, TimeSpan? sessionTimeout = null, string? framework = null) => new()
+    {
+        ConnectString = connectString ?? Server.ConnectString,
+        Framework = framework ?? $"fw-{Guid.NewGuid():N}",
+        SessionTimeout = sessionTimeout ?? TestClients.DefaultSessionTimeout,
+        Credentials = credentials,
+        InitialBackoff = TimeSpan.FromMilliseconds(20),
+        MaxBackoff = TimeSpan.FromMilliseconds(500),
+    };
+
+    /// <summary>A plain client for looking at what the stores wrote.</summary>
+    public Task<ZooKeeperClient> ObserverAsync() => Server.ConnectAsync();
+
+    /// <summary>Ends a session from outside, as ZooKeeper does at expiry: another client takes its id and password and closes it.</summary>
+    public async Task ExpireAsync(ZooKeeperClient victim)
+    {
+        var impostor = await TestClients.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = Server.ConnectString,
+            SessionTimeout = victim.SessionTimeout,
+            SessionId = victim.SessionId,
+            SessionPassword = victim.SessionPassword,
+        });
+        await impostor.CloseAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EpmdZooKeeperCollection : ICollectionFixture<EpmdZooKeeperFixture>
+{
+    public const string Name = "cEPMD on ZooKeeper";
+}
+
+/// <summary>A cEPMD on its own ZooKeeper store (own session), disposed together.</summary>
+internal sealed class ZkCepmd : IAsyncDisposable
+{
+    private ZkCepmd(EpmdServer server, ZooKeeperEpmdRegistry registry)
+    {
+        Server = server;
+        Registry = registry;
+    }
+
+    public EpmdServer Server { get; }
+
+    public ZooKeeperEpmdRegistry Registry { get; }
+
+    public IPEndPoint EndPoint => Server.LocalEndPoint;
+
+    public static async Task<ZkCepmd> StartAsync(RegistryOptions options, string cluster, string? host = "127.0.0.1", int port = 0, TimeSpan? operationTimeout = null)
+    {
+        var registry = new ZooKeeperEpmdRegistry(options, cluster, operationTimeout: operationTimeout);
+        var server = new EpmdServer(new EpmdServerOptions { Host = host }, registry);
+        await server.StartAsync(new IPEndPoint(IPAddress.Loopback, port));
+        return new ZkCepmd(server, registry);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Registry.DisposeAsync();
+    }
+}

@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Drover.Epmd;
+using Drover.Registry;
+using Drover.Registry.Epmd;
+using Drover.Testing;
+using Drover.Testing.ZooKeeper;
+using Drover.V1;
+using Mesos.V1;
+using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+
+namespace Drover.Executor.Tests.EndToEnd;
+
+/// <summary>
+/// The task's cEPMD (a port named `epmd`) and the standalone `drover-executor cepmd`, with real OTP 25
+/// nodes and a real ZooKeeper, through the published AOT binary.
+/// </summary>
+public class EpmdTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeeperServerFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private NodeSpec ErlangNode(string framework, string name, string home) => new(GenericNode(
+        $"exec erl -noshell -noinput -start_epmd false -name {name}@127.0.0.1 -setcookie drover"))
+    {
+        Cluster = "erl",
+        Node = name,
+        Environment = { ["HOME"] = home },
+        Zookeeper = new ZooKeeperSpec { Connect = zookeeper.Server.ConnectString, Root = "/drover", Framework = framework },
+    };
+
+    [Fact]
+    public async Task ThreeExecutors_TheirNodesResolveEachOtherThroughZooKeeper_AndAKilledNodeIsGoneEverywhere()
+    {
+        var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
+        var names = new[] { "a", "b", "c" };
+        var ports = names.ToDictionary(n => n, _ => FreePort());
+        var metrics = FreePort();
+        var harnesses = new List<ExecutorHarness>();
+        try
+        {
+            foreach (var name in names)
+            {
+                var h = await StartAsync();
+                harnesses.Add(h);
+                (string, int)[] named = name == "a" ? [("epmd", ports[name]), ("metrics", metrics)] : [("epmd", ports[name])];
+                await h.LaunchAsync(NodeTask(name, ErlangNode(framework, name, h.Sandbox), named));
+            }
+            for (var i = 0; i < names.Length; i++)
+            {
+                await harnesses[i].WaitForStateAsync(names[i], TaskState.TaskRunning);
+            }
+
+            await using var reader = await zookeeper.Server.ConnectAsync();
+            var epmdPath = $"/drover/{framework}/clusters/erl/epmd";
+            await Eventually.TrueAsync(async () => await reader.ExistsAsync(epmdPath) is not null && (await reader.GetChildrenAsync(epmdPath)).Children.Count == 3,
+                "the three nodes to register in ZooKeeper", Deadline);
+            var record = EpmdRecordJson.Parse((await reader.GetDataAsync(epmdPath + "/a")).Data);
+            Assert.Equal("localhost", record.Host);
+
+            const string Eval = """
+                Nodes = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'],
+                [io:format("PING ~s ~s ~p~n", [N, M, rpc:call(N, net_adm, ping, [M])]) || N <- Nodes, M <- Nodes, N =/= M],
+                [io:format("RPC ~s ~p~n", [N, rpc:call(N, erlang, node, [])]) || N <- Nodes],
+                [io:format("PORT ~s ~s ~p~n", [N, M, element(1, rpc:call(N, erl_epmd, port_please, [M, "127.0.0.1"]))])
+                 || N <- Nodes, M <- ["a", "b", "c"]],
+                halt().
+                """;
+            var output = await RunErlangAsync("driver", ports["a"], Eval, hidden: true);
+            foreach (var n in names)
+            {
+                foreach (var m in names.Where(m => m != n))
+                {
+                    Assert.Contains($"PING {n}@127.0.0.1 {m}@127.0.0.1 pong", output, StringComparison.Ordinal);
+                }
+                Assert.Contains($"RPC {n}@127.0.0.1 '{n}@127.0.0.1'", output, StringComparison.Ordinal);
+                foreach (var m in names)
+                {
+                    Assert.Contains($"PORT {n}@127.0.0.1 {m} port", output, StringComparison.Ordinal);
+                }
+            }
+
+            using var http = new HttpClient();
+            var scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metrics}/metrics"));
+            Assert.Contains("drover_epmd_registered_nodes{task=\"a\"} 1", scrape, StringComparison.Ordinal);
+            Assert.Matches("drover_epmd_lookups_total\\{task=\"a\",result=\"hit\"\\} [1-9]", scrape);
+
+            await harnesses[1].KillAsync("b");
+            await harnesses[1].WaitForStateAsync("b", TaskState.TaskKilled);
+            foreach (var name in new[] { "a", "c" })
+            {
+                await Eventually.TrueAsync(() => PortPlease(ports[name], "b").AsSpan().SequenceEqual(new byte[] { 119, 1 }),
+                    $"b to be not found through {name}'s cEPMD", Deadline);
+            }
+            await Eventually.TrueAsync(() => !Listening(ports["b"]), "b's cEPMD to stop listening with its terminal update", Deadline);
+            Assert.Null(await reader.ExistsAsync(epmdPath + "/b"));
+            Assert.Contains("cEPMD listening on port", await harnesses[1].Executor.ReadStderrAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var h in harnesses)
+            {
+                await h.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnEpmdPortThatCannotBeBound_FailsTheTask()
+    {
+        await using var h = await StartAsync();
+        using var squatter = new TcpListener(IPAddress.Any, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        await h.LaunchAsync(NodeTask("e1", GenericNode("exec sleep 1000"), ("epmd", port)));
+
+        var failed = await h.WaitForStateAsync("e1", TaskState.TaskFailed);
+        Assert.Contains($"cannot start the cEPMD on port {port}", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(TaskState.TaskRunning, h.StatesOf("e1"));
+    }
+
+    [Fact]
+    public async Task WithoutZooKeeper_TheServiceGetsErlEpmdPort_AndLookupsAreLocal()
+    {
+        await using var h = await StartAsync();
+        var port = FreePort();
+        await h.LaunchAsync(NodeTask("e2", GenericNode("printf %s \"$ERL_EPMD_PORT\" > epmd_port; exec sleep 1000"), ("epmd", port)));
+        await h.WaitForStateAsync("e2", TaskState.TaskRunning);
+
+        var file = Path.Combine(h.Sandbox, "epmd_port");
+        await WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, "the service to write its ERL_EPMD_PORT");
+        Assert.Equal(port.ToString(CultureInfo.InvariantCulture), File.ReadAllText(file));
+        Assert.Equal(new byte[] { 119, 1 }, PortPlease(port, "nobody"));
+        await WaitUntilAsync(() => h.Executor.ReadStderr().Contains("cEPMD lookups are local only", StringComparison.Ordinal), "the log to say so");
+    }
+
+    [Fact]
+    public async Task Standalone_RegistersAnOperatorsNodeInTheCluster_ResolvesThroughOtherCEpmds_AndUnregistersOnSigterm()
+    {
+        var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
+        var port = FreePort();
+        var start = new ProcessStartInfo(ExecutorBinary())
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "cepmd", "--zookeeper", zookeeper.Server.ConnectString, "--cluster", "erl", "--framework", framework, "--port", port.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var standalone = Process.Start(start)!;
+        var stderr = new StringBuilder();
+        standalone.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+        };
+        standalone.BeginErrorReadLine();
+        string Stderr()
+        {
+            lock (stderr)
+            {
+                return stderr.ToString();
+            }
+        }
+
+        Process? op = null;
+        try
+        {
+            await Eventually.TrueAsync(() => Stderr().Contains("cEPMD listening on 127.0.0.1:", StringComparison.Ordinal), "the standalone cEPMD to listen", Deadline);
+            op = StartErlang("op", port, Directory.CreateTempSubdirectory("drover-epmd-op-").FullName);
+
+            await using var reader = await zookeeper.Server.ConnectAsync();
+            var opPath = $"/drover/{framework}/clusters/erl/epmd/op";
+            await Eventually.TrueAsync(async () => await reader.ExistsAsync(opPath) is not null, "the operator's node in the cluster's epmd/", Deadline);
+            Assert.Null(EpmdRecordJson.Parse((await reader.GetDataAsync(opPath)).Data).Host);
+
+            // Another agent's cEPMD (in process, its own ZooKeeper session) resolves it and refuses its name.
+            var options = new RegistryOptions { ConnectString = zookeeper.Server.ConnectString, Framework = framework };
+            await using var store = new ZooKeeperEpmdRegistry(options, "erl");
+            await using var agent = new EpmdServer(new EpmdServerOptions { Host = "127.0.0.1" }, store);
+            await agent.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
+            var output = await RunErlangAsync("driver", agent.LocalEndPoint.Port, "io:format(\"PING ~p~n\", [net_adm:ping('op@127.0.0.1')]), halt().", hidden: true);
+            Assert.Contains("PING pong", output, StringComparison.Ordinal);
+            var clash = await RunErlangAsync("op", agent.LocalEndPoint.Port, "halt().");
+            Assert.Contains("in use", clash, StringComparison.Ordinal);
+            // Without --host, NAMES lists the whole cluster.
+            Assert.Contains("name op at port", Encoding.ASCII.GetString(Names(port)), StringComparison.Ordinal);
+
+            Assert.True(Signals.Send(standalone.Id, Signals.Term));
+            using var exit = new CancellationTokenSource(Deadline);
+            await standalone.WaitForExitAsync(exit.Token);
+            Assert.Equal(0, standalone.ExitCode);
+            Assert.Null(await reader.ExistsAsync(opPath));
+            var log = Stderr();
+            Assert.Contains("epmd: registered op@? port", log, StringComparison.Ordinal);
+            Assert.Contains("stopping on SIGTERM", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!standalone.HasExited)
+            {
+                standalone.Kill();
+            }
+            if (op is { HasExited: false })
+            {
+                op.Kill(entireProcessTree: true);
+            }
+            op?.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Standalone_WithBadArguments_ExitsWithUsage()
+    {
+        var start = new ProcessStartInfo(ExecutorBinary()) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "cepmd", "--cluster", "erl" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--zookeeper is required", stderr, StringComparison.Ordinal);
+    }
+
+    private static Process StartErlang(string name, int epmdPort, string home, string? eval = null, bool hidden = false)
+    {
+        var start = new ProcessStartInfo("/usr/bin/erl")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.Environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["HOME"] = home;
+        foreach (var arg in new[] { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@127.0.0.1", "-setcookie", "drover" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        if (hidden)
+        {
+            start.ArgumentList.Add("-hidden");
+        }
+        if (eval is not null)
+        {
+            start.ArgumentList.Add("-eval");
+            start.ArgumentList.Add(eval);
+        }
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs an Erlang node that evaluates <paramref name="eval"/> (ending in halt()) and returns what it printed.</summary>
+    private static async Task<string> RunErlangAsync(string name, int epmdPort, string eval, bool hidden = false)
+    {
+        var home = Directory.CreateTempSubdirectory("drover-epmd-erl-").FullName;
+        using var process = StartErlang(name, epmdPort, home, eval, hidden);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(Deadline);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        return await stdout + await stderr;
+    }
+
+    private static byte[] PortPlease(int port, string name)
+    {
+        byte[] body = Encoding.UTF8.GetBytes(name);
+        return Exchange(port, [(byte)((body.Length + 1) >> 8), (byte)(body.Length + 1), 122, .. body]);
+    }
+
+    private static byte[] Names(int port) => Exchange(port, [0, 1, 110]);
+
+    private static byte[] Exchange(int port, byte[] request)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+            socket.Connect(IPAddress.Loopback, port);
+            socket.Send(request);
+            var reply = new MemoryStream();
+            var chunk = new byte[1024];
+            int read;
+            while ((read = socket.Receive(chunk)) > 0)
+            {
+                reply.Write(chunk, 0, read);
+            }
+            return reply.ToArray();
+        }
+        catch (SocketException)
+        {
+            return [];
+        }
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
