@@ -21,8 +21,12 @@ if grep -E "warning (IL|CS|CA)[0-9]+" "$log" | grep -v "/obj/" ; then
   exit 1
 fi
 
+# The JMX helper (JDK only, run with the node's own Java) ships beside the binary, where the executor looks
+# for it. javac and jar come from the JDK (openjdk-17-jdk-headless); its path is not part of our stdout.
+bash "$root/packaging/jmx-helper/build-jmx-helper.sh" "$out/bin" >/dev/null
+
 tarball="drover-executor-$version-linux-x64.tar.gz"
-tar -czf "$out/$tarball" -C "$out/bin" drover-executor
+tar -czf "$out/$tarball" -C "$out/bin" drover-executor drover-jmx-helper.jar
 (cd "$out" && sha256sum "$tarball" > "$tarball.sha256")
 echo "$out/bin/drover-executor"
 echo "$out/$tarball"

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Drover.Executor.Personalities;
+using Drover.Executor.Personalities.Cassandra;
 using Drover.Executor.Tasks;
+using Drover.Jmx;
+using Drover.Posix;
 using Drover.V1;
 
 namespace Drover.Executor.Health;
@@ -8,24 +11,27 @@ namespace Drover.Executor.Health;
 /// <summary>
 /// NodeSpec.health_checks (drover.v1.CheckSpec) as <see cref="HealthCheckDefinition"/>s, validated like
 /// TaskInfo.health_check: a check naming a port the task does not have, or with no kind, fails the launch.
+/// JMX checks get one JMX helper per port and credentials, returned as resources that live with the task.
 /// </summary>
 public static class CheckSpecs
 {
-    public static IReadOnlyList<HealthCheckDefinition> Definitions(IEnumerable<CheckSpec> specs, PersonalityContext context, LaunchPlan plan)
+    public static (IReadOnlyList<HealthCheckDefinition> Checks, IReadOnlyList<IAsyncDisposable> Resources) Definitions(
+        IEnumerable<CheckSpec> specs, PersonalityContext context, LaunchPlan plan)
     {
         ArgumentNullException.ThrowIfNull(specs);
         var result = new List<HealthCheckDefinition>();
+        var helpers = new Dictionary<string, JmxHelper>(StringComparer.Ordinal);
         var index = 0;
         foreach (var spec in specs)
         {
             index++;
-            result.Add(Definition(spec, index, context, plan));
+            result.Add(Definition(spec, index, context, plan, helpers));
         }
 
-        return result;
+        return (result, [.. helpers.Values]);
     }
 
-    private static HealthCheckDefinition Definition(CheckSpec spec, int index, PersonalityContext context, LaunchPlan plan)
+    private static HealthCheckDefinition Definition(CheckSpec spec, int index, PersonalityContext context, LaunchPlan plan, Dictionary<string, JmxHelper> helpers)
     {
         var label = spec.Name.Length > 0 ? spec.Name : $"health_checks[{index - 1}]";
         var timing = new HealthCheckDefinition
@@ -44,7 +50,7 @@ public static class CheckSpecs
             CheckSpec.KindOneofCase.Http => Http(timing, spec.Http, label, context),
             CheckSpec.KindOneofCase.Tcp => timing with { Kind = HealthCheckKind.Tcp, Port = Port(spec.Tcp.Port, label, context) },
             CheckSpec.KindOneofCase.Command => Command(timing, spec.Command, plan),
-            CheckSpec.KindOneofCase.Jmx => Jmx(timing, spec.Jmx, label, context),
+            CheckSpec.KindOneofCase.Jmx => Jmx(timing, spec.Jmx, label, context, plan, helpers),
             CheckSpec.KindOneofCase.Nodetool => Nodetool(timing, spec.Nodetool, label, context, plan),
             _ => throw new LaunchException($"NodeSpec health check '{label}' has no kind (http, tcp, command, jmx or nodetool)"),
         };
@@ -91,7 +97,8 @@ public static class CheckSpecs
         return timing with { Kind = HealthCheckKind.Command, Executable = executable, Arguments = argv, Environment = [.. environment] };
     }
 
-    private static HealthCheckDefinition Jmx(HealthCheckDefinition timing, JmxCheck jmx, string label, PersonalityContext context)
+    private static HealthCheckDefinition Jmx(
+        HealthCheckDefinition timing, JmxCheck jmx, string label, PersonalityContext context, LaunchPlan plan, Dictionary<string, JmxHelper> helpers)
     {
         var port = Port(jmx.Port, label, context);
         if (jmx.Mbean.Length == 0 || jmx.Predicates.Count == 0)
@@ -99,13 +106,59 @@ public static class CheckSpecs
             throw new LaunchException($"NodeSpec health check '{label}': a JMX check needs an mbean and at least one predicate");
         }
 
-        throw new LaunchException($"NodeSpec health check '{label}': JMX checks on port {port} are not available yet");
+        if (context.JmxHelperJar is not { } jar)
+        {
+            throw new LaunchException($"NodeSpec health check '{label}': drover-jmx-helper.jar is missing beside drover-executor (or DROVER_JMX_HELPER)");
+        }
+
+        JmxAttributeCheck check;
+        try
+        {
+            check = new JmxAttributeCheck(jmx.Mbean, [.. jmx.Predicates.Select(p => JmxCondition.Create(p.Attribute, Comparison(p.Operator), p.Value))]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new LaunchException($"NodeSpec health check '{label}': {e.Message}");
+        }
+
+        var credentials = jmx.Username.Length > 0 ? new JmxCredentials(jmx.Username, jmx.Password) : null;
+        var key = string.Create(CultureInfo.InvariantCulture, $"{port}\n{jmx.Username}\n{jmx.Password}");
+        if (!helpers.TryGetValue(key, out var helper))
+        {
+            var java = context.Node.JavaHome is { Length: > 0 } home ? Path.Combine(home, "bin", "java") : "java";
+            helper = new JmxHelper(JmxHelperOptions.ForJar(java, jar, string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}"), plan.Environment, credentials) with
+            {
+                WorkingDirectory = context.Sandbox,
+            });
+            helpers[key] = helper;
+        }
+
+        return timing with { Kind = HealthCheckKind.Jmx, Port = port, Probe = new JmxProbe(helper, check) };
     }
 
+    private static JmxComparison Comparison(JmxPredicate.Types.Operator op) => op switch
+    {
+        JmxPredicate.Types.Operator.Equals => JmxComparison.Equals,
+        JmxPredicate.Types.Operator.NotEquals => JmxComparison.NotEquals,
+        JmxPredicate.Types.Operator.GreaterThan => JmxComparison.GreaterThan,
+        JmxPredicate.Types.Operator.LessThan => JmxComparison.LessThan,
+        _ => throw new LaunchException($"JMX predicate operator {(int)op} is unknown"),
+    };
+
+    /// <summary>The service's own nodetool (`info`, parsed as the Cassandra personality does), through CommandRunner.</summary>
     private static HealthCheckDefinition Nodetool(HealthCheckDefinition timing, NodetoolCheck nodetool, string label, PersonalityContext context, LaunchPlan plan)
     {
         var port = Port(nodetool.Port, label, context);
-        throw new LaunchException($"NodeSpec health check '{label}': nodetool checks on port {port} are not available yet");
+        var path = nodetool.Nodetool.Length > 0 ? nodetool.Nodetool
+            : context.Node.InstallDir.Length > 0 ? Path.Combine(context.Node.InstallDir, "bin", "nodetool")
+            : throw new LaunchException($"NodeSpec health check '{label}': say where nodetool is (nodetool, or NodeSpec.install_dir)");
+        var runner = new CassandraNodetool(path, port, plan.Environment, plan.WorkingDirectory, CommandRunner.RunAsync);
+        return timing with
+        {
+            Kind = HealthCheckKind.Nodetool,
+            Port = port,
+            Probe = new CassandraNodetoolProbe(runner, timing.Timeout ?? TimeSpan.FromSeconds(20)),
+        };
     }
 
     private static int Port(string name, string label, PersonalityContext context) =>

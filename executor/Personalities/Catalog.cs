@@ -9,6 +9,7 @@ public static class Catalog
     private static readonly Dictionary<ServiceKind, Func<IPersonality>> Known = new()
     {
         [ServiceKind.Generic] = static () => new Generic.GenericPersonality(),
+        [ServiceKind.Cassandra] = static () => new Cassandra.CassandraPersonality(),
         [ServiceKind.Riak] = static () => new Riak.RiakPersonality(),
         [ServiceKind.Drill] = static () => new Drill.DrillPersonality(),
         [ServiceKind.Quobyte] = static () => new Quobyte.QuobytePersonality(),

@@ -133,7 +133,8 @@ public static class LaunchPlanner
             AdminOperations = service.AdminOperations,
             Resources = service.Resources,
         };
-        return plan with { HealthChecks = [.. service.HealthChecks, .. Health.CheckSpecs.Definitions(node.HealthChecks, personalityContext, plan)] };
+        var (checks, helpers) = Health.CheckSpecs.Definitions(node.HealthChecks, personalityContext, plan);
+        return plan with { HealthChecks = [.. service.HealthChecks, .. checks], Resources = [.. service.Resources, .. helpers] };
     }
 
     /// <summary>

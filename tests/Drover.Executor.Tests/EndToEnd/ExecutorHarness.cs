@@ -73,10 +73,12 @@ public sealed class ExecutorHarness : IAsyncDisposable
         string shutdownGrace = "5secs",
         string? token = null,
         bool taskKillingState = false,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        string hostname = "localhost")
     {
         var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions
         {
+            Hostname = hostname,
             Checkpoint = checkpoint,
             AuthenticationToken = token,
             FrameworkCapabilities = taskKillingState

@@ -1,0 +1,84 @@
+using Drover.Posix;
+using Drover.Testing.Standins.Cassandra;
+using Drover.V1;
+using Google.Protobuf;
+using Mesos.V1;
+using YamlDotNet.RepresentationModel;
+using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+
+namespace Drover.Executor.Tests.EndToEnd;
+
+/// <summary>
+/// A Cassandra node (the JVM stand-in serving StorageService over real remote JMX) run by the real executor:
+/// the JMX check through the shipped helper jar, an admin operation, drain before SIGTERM.
+/// </summary>
+public sealed class CassandraNodeTests : IAsyncLifetime
+{
+    private CassandraStandin _standin = null!;
+
+    // CommandRunner waits for its own pids here (no reaper in this test process), so Process-based executors are safe.
+    private static readonly RunTool Run = async (executable, arguments, workingDirectory, timeout) =>
+    {
+        var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => new KeyValuePair<string, string>((string)e.Key, (string?)e.Value ?? "")).ToList();
+        var result = await CommandRunner.RunAsync(new CommandRequest
+        {
+            Executable = executable,
+            Arguments = arguments,
+            Environment = environment,
+            WorkingDirectory = workingDirectory,
+            Timeout = timeout,
+        });
+        return new ToolResult(result.TimedOut ? null : result.ExitCode, result.Output);
+    };
+
+    public async Task InitializeAsync() => _standin = await CassandraStandin.PrepareAsync(Run);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Cassandra_node_is_healthy_over_JMX_runs_cleanup_and_drains_before_SIGTERM()
+    {
+        await using var h = await StartAsync();
+        var java = File.ResolveLinkTarget("/usr/bin/java", returnFinalTarget: true)?.FullName ?? "/usr/bin/java";
+        var node = new NodeSpec
+        {
+            Cluster = "ring",
+            Node = "cass-1",
+            Kind = ServiceKind.Cassandra,
+            InstallDir = _standin.InstallDir,
+            JavaHome = Path.GetDirectoryName(Path.GetDirectoryName(java))!,
+        };
+        node.Seeds.Add("127.0.0.1");
+        node.Config["health.delay"] = "0secs";
+        node.Config["health.interval"] = "300ms";
+        node.Config["health.timeout"] = "10secs";
+        node.Config["health.grace"] = "90secs";
+        var (native, storage, jmx) = (FreePort(), FreePort(), FreePort());
+        var task = NodeTask("cass-1", node, ("native", native), ("storage", storage), ("jmx", jmx));
+        task.KillPolicy = new KillPolicy { GracePeriod = new DurationInfo { Nanoseconds = 40L * 1_000_000_000 } };
+        await h.LaunchAsync(task);
+
+        await h.WaitForUpdateAsync("cass-1", u => u.HasHealthy && u.Healthy);
+        Assert.Equal([TaskState.TaskStarting, TaskState.TaskRunning, TaskState.TaskRunning], h.StatesOf("cass-1"));
+
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(h.Sandbox, "drover", "cassandra", "cassandra.yaml"))));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        Assert.Equal(native.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)root["native_transport_port"]).Value);
+        Assert.Equal(storage.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)root["storage_port"]).Value);
+
+        await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "c1", TaskId = "cass-1", Operation = "cleanup" }.ToByteString());
+        await WaitUntilAsync(() => h.Agent.Messages.Count >= 1, "the cleanup reply");
+        var reply = AdminReply.Parser.ParseFrom(h.Agent.Messages[0]);
+        Assert.True(reply.Outcome == AdminReply.Types.Outcome.Succeeded, $"{reply.Outcome}: {reply.Output}");
+
+        await h.KillAsync("cass-1");
+        var killed = await h.WaitForStateAsync("cass-1", TaskState.TaskKilled);
+        var log = h.Executor.ReadStderr();
+        Assert.Contains("stopping gracefully first: drain", log, StringComparison.Ordinal);
+        Assert.Contains("stop step 'drain' done", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("SIGKILL to its session", log, StringComparison.Ordinal);
+        Assert.Equal("Command terminated with signal Terminated", killed.Message);
+    }
+}
