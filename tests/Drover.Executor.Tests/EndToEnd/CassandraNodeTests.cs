@@ -74,11 +74,10 @@ public sealed class CassandraNodeTests : IAsyncLifetime
         Assert.True(reply.Outcome == AdminReply.Types.Outcome.Succeeded, $"{reply.Outcome}: {reply.Output}");
 
         await h.KillAsync("cass-1");
-        var killed = await h.WaitForStateAsync("cass-1", TaskState.TaskKilled);
+        await h.WaitForStateAsync("cass-1", TaskState.TaskKilled);
         var log = h.Executor.ReadStderr();
         Assert.Contains("stopping gracefully first: drain", log, StringComparison.Ordinal);
         Assert.Contains("stop step 'drain' done", log, StringComparison.Ordinal);
         Assert.DoesNotContain("SIGKILL to its session", log, StringComparison.Ordinal);
-        Assert.Equal("Command terminated with signal Terminated", killed.Message);
     }
 }
