@@ -23,36 +23,7 @@ public sealed class ErlangInteropTests
         using var c = ErlangNode.Start("c", s3.LocalEndPoint.Port);
         Assert.True(await Poll.UntilAsync(() => registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
 
-        // The driver asks each node to ping each other node, so every node resolves every other through its own server.
-        const string Eval = """
-            Nodes = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'],
-            [io:format("PING ~s ~s ~p~n", [N, M, rpc:call(N, net_adm, ping, [M])]) || N <- Nodes, M <- Nodes, N =/= M],
-            [io:format("RPC ~s ~p~n", [N, rpc:call(N, erlang, node, [])]) || N <- Nodes],
-            [io:format("PORT ~s ~s ~p~n", [N, M, element(1, rpc:call(N, erl_epmd, port_please, [M, "127.0.0.1"]))])
-             || N <- Nodes, M <- ["a", "b", "c"]],
-            io:format("NAMES ~p~n", [net_adm:names()]),
-            halt().
-            """;
-        using var driver = ErlangNode.Start("driver", s1.LocalEndPoint.Port, Eval, hidden: true);
-        string output = await driver.WaitForExitAsync(Deadline);
-
-        foreach (string n in new[] { "a", "b", "c" })
-        {
-            foreach (string m in new[] { "a", "b", "c" })
-            {
-                if (n != m)
-                {
-                    Assert.Contains($"PING {n}@127.0.0.1 {m}@127.0.0.1 pong", output, StringComparison.Ordinal);
-                }
-            }
-            Assert.Contains($"RPC {n}@127.0.0.1 '{n}@127.0.0.1'", output, StringComparison.Ordinal);
-            // Each node asks its own server (its ERL_EPMD_PORT) for every node, itself included.
-            foreach (string m in new[] { "a", "b", "c" })
-            {
-                Assert.Contains($"PORT {n}@127.0.0.1 {m} port", output, StringComparison.Ordinal);
-            }
-            Assert.Contains($"{{\"{n}\",", output, StringComparison.Ordinal);
-        }
+        string output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.LocalEndPoint.Port, Deadline);
         // epmd lists the newest first and net_adm:names/0 reverses the lines it reads: the driver comes last.
         Assert.Matches("NAMES \\{ok,\\[(\\{\"[abc]\",\\d+\\},){3}\\{\"driver\",\\d+\\}\\]\\}", output);
         foreach (EpmdServer server in new[] { s1, s2, s3 })

@@ -25,34 +25,7 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         using var c = ErlangNode.Start("c", s3.EndPoint.Port);
         Assert.True(await Poll.UntilAsync(() => s1.Registry.Count + s2.Registry.Count + s3.Registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
 
-        const string Eval = """
-            Nodes = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'],
-            [io:format("PING ~s ~s ~p~n", [N, M, rpc:call(N, net_adm, ping, [M])]) || N <- Nodes, M <- Nodes, N =/= M],
-            [io:format("RPC ~s ~p~n", [N, rpc:call(N, erlang, node, [])]) || N <- Nodes],
-            [io:format("PORT ~s ~s ~p~n", [N, M, element(1, rpc:call(N, erl_epmd, port_please, [M, "127.0.0.1"]))])
-             || N <- Nodes, M <- ["a", "b", "c"]],
-            io:format("NAMES ~p~n", [net_adm:names()]),
-            halt().
-            """;
-        using var driver = ErlangNode.Start("driver", s1.EndPoint.Port, Eval, hidden: true);
-        string output = await driver.WaitForExitAsync(Deadline);
-
-        foreach (string n in new[] { "a", "b", "c" })
-        {
-            foreach (string m in new[] { "a", "b", "c" })
-            {
-                if (n != m)
-                {
-                    Assert.Contains($"PING {n}@127.0.0.1 {m}@127.0.0.1 pong", output, StringComparison.Ordinal);
-                }
-            }
-            Assert.Contains($"RPC {n}@127.0.0.1 '{n}@127.0.0.1'", output, StringComparison.Ordinal);
-            foreach (string m in new[] { "a", "b", "c" })
-            {
-                Assert.Contains($"PORT {n}@127.0.0.1 {m} port", output, StringComparison.Ordinal);
-            }
-            Assert.Contains($"{{\"{n}\",", output, StringComparison.Ordinal);
-        }
+        string output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.EndPoint.Port, Deadline);
         Assert.Contains("{\"driver\",", output, StringComparison.Ordinal);
         foreach (ZkCepmd server in new[] { s1, s2, s3 })
         {

@@ -172,7 +172,7 @@ public sealed class CassandraPersonality : IPersonality
     }
 
     private static HealthCheckDefinition Timing(HealthCheckDefinition check, PersonalityContext context) =>
-        CassandraHealthTiming.Apply(check with
+        HealthOverrides.Apply(check with
         {
             Delay = DefaultDelay,
             Interval = DefaultInterval,

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Drover.Executor.Health;
-using Drover.Executor.Personalities.Drill;
 using Drover.Executor.Tasks;
 using Drover.V1;
 

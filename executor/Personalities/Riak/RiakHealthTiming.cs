@@ -1,13 +1,7 @@
-using System.Globalization;
-using Drover.Executor.Health;
-using Drover.Executor.Tasks;
-using Drover.Mesos;
-
 namespace Drover.Executor.Personalities.Riak;
 
 /// <summary>
-/// The timing of the /ping check: Riak's defaults here, NodeSpec.config's `health.delay`, `health.interval`,
-/// `health.timeout`, `health.grace` (Mesos durations) and `health.consecutive_failures` over them.
+/// The defaults of the /ping check; NodeSpec.config's `health.*` keys override them (<see cref="HealthOverrides"/>).
 /// </summary>
 internal static class RiakHealthTiming
 {
@@ -23,23 +17,4 @@ internal static class RiakHealthTiming
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(120);
 
     public const int ConsecutiveFailures = 3;
-
-    public static HealthCheckDefinition Apply(HealthCheckDefinition check, PersonalityContext context) => check with
-    {
-        Delay = Duration(context, "health.delay") ?? check.Delay,
-        Interval = Duration(context, "health.interval") ?? check.Interval,
-        Timeout = Duration(context, "health.timeout") ?? check.Timeout,
-        Grace = Duration(context, "health.grace") ?? check.Grace,
-        ConsecutiveFailures = Count(context, "health.consecutive_failures") ?? check.ConsecutiveFailures,
-    };
-
-    private static TimeSpan? Duration(PersonalityContext context, string key) =>
-        !context.Node.Config.TryGetValue(key, out var text) ? null
-        : MesosDuration.TryParse(text, out var value, out var error) ? value
-        : throw new LaunchException($"NodeSpec.config['{key}'] = '{text}' is not a duration: {error}");
-
-    private static int? Count(PersonalityContext context, string key) =>
-        !context.Node.Config.TryGetValue(key, out var text) ? null
-        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
-        : throw new LaunchException($"NodeSpec.config['{key}'] = '{text}' is not a positive integer");
 }

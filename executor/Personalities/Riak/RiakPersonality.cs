@@ -56,7 +56,7 @@ public sealed class RiakPersonality : IPersonality
         var settings = RiakSettings.From(context);
         var environment = Environment(context, settings);
         var probe = new RiakPingProbe(settings.HttpPort);
-        var check = RiakHealthTiming.Apply(
+        var check = HealthOverrides.Apply(
             new HealthCheckDefinition
             {
                 Name = PingCheckName,

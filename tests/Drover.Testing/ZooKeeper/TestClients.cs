@@ -38,4 +38,21 @@ public static class TestClients
 
     /// <summary>A fresh node path for one test, so tests sharing a server never see each other's nodes.</summary>
     public static string UniquePath(string name) => $"/{name}-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Ends <paramref name="victim"/>'s session from outside, as ZooKeeper does at expiry: another client takes
+    /// its id and password and closes it.
+    /// </summary>
+    public static async Task ExpireAsync(string connectString, ZooKeeperClient victim)
+    {
+        ArgumentNullException.ThrowIfNull(victim);
+        var impostor = await ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = connectString,
+            SessionTimeout = victim.SessionTimeout,
+            SessionId = victim.SessionId,
+            SessionPassword = victim.SessionPassword,
+        }).ConfigureAwait(false);
+        await impostor.CloseAsync().ConfigureAwait(false);
+    }
 }

@@ -3,7 +3,7 @@ using Drover.Executor.Health;
 using Drover.Executor.Tasks;
 using Drover.Mesos;
 
-namespace Drover.Executor.Personalities.Drill;
+namespace Drover.Executor.Personalities;
 
 /// <summary>
 /// The timing of a personality's own check, overridable from NodeSpec.config: `health.delay`,
