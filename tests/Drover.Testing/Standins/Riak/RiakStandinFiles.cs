@@ -114,12 +114,14 @@ internal static class RiakStandinFiles
     /// <summary>lib/riak_standin.erl: the node itself.</summary>
     public const string Erlang = """
         %% Drover's Riak stand-in: a real Erlang node that behaves, on the surfaces Drover uses, like Riak KV:
-        %% GET /ping on listener.http.internal answers "OK"; listener.protobuf.internal and handoff.port accept
+        %% GET /ping on listener.http.internal answers "OK" (inets httpd, like Riak's webmachine on mochiweb); listener.protobuf.internal and handoff.port accept
         %% connections; the riak-admin cluster join/plan/commit and ringready commands work across nodes over
         %% Erlang distribution, with Riak's output texts. It reads riak.conf (cuttlefish "key = value" lines).
         %% Test hook: a file <platform_data_dir>/standin-unhealthy makes /ping answer 500, or, when it holds
         %% "body", 200 with a body that is not "OK".
         -module(riak_standin).
+        -include_lib("inets/include/httpd.hrl").
+        -export([do/1]).
         -export([start/0, admin/1, ring/0, ring_size/0, stage/1, set_ring/2, claimant/0, plan/0, commit/0]).
         
         -define(STATE, riak_standin_state).
@@ -140,7 +142,13 @@ internal static class RiakStandinFiles
             State = spawn(fun() -> state_loop(#{ring_size => RingSize, members => [node()], claimant => node(),
                                                   staged => [], planned => false, version => 1}) end),
             register(?STATE, State),
-            listen(http, HttpIp, HttpPort, fun(Socket) -> serve_http(Socket, DataDir) end),
+            persistent_term:put(riak_standin_data_dir, DataDir),
+            ok = inets:start(),
+            case inets:start(httpd, [{port, HttpPort}, {bind_address, HttpIp}, {server_name, "riak-standin"},
+                                     {server_root, DataDir}, {document_root, DataDir}, {modules, [riak_standin]}]) of
+                {ok, _} -> ok;
+                {error, HttpdError} -> exit_with(io_lib:format("cannot serve HTTP on port ~p: ~p", [HttpPort, HttpdError]))
+            end,
             listen(pb, PbIp, PbPort, fun gen_tcp:close/1),
             listen(handoff, parse_ip(HandoffIp), HandoffPort, fun gen_tcp:close/1),
             io:format("riak stand-in ~s up: http ~p, pb ~p, handoff ~p, ring_size ~p~n",
@@ -188,7 +196,7 @@ internal static class RiakStandinFiles
             Ip.
         
         listen(What, Ip, Port, Handle) ->
-            case gen_tcp:listen(Port, [binary, {ip, Ip}, {reuseaddr, true}, {active, false}, {packet, http_bin}, {backlog, 64}]) of
+            case gen_tcp:listen(Port, [binary, {ip, Ip}, {reuseaddr, true}, {active, false}, {backlog, 64}]) of
                 {ok, Listen} ->
                     Pid = spawn(fun() -> accept_loop(Listen, Handle) end),
                     ok = gen_tcp:controlling_process(Listen, Pid);
@@ -207,31 +215,16 @@ internal static class RiakStandinFiles
                     ok
             end.
         
-        %% One request per connection, parsed by the VM's own HTTP packet decoder.
-        serve_http(Socket, DataDir) ->
-            Reply = case read_request(Socket, undefined) of
-                        {ok, 'GET', <<"/ping">>} -> ping_reply(DataDir);
-                        {ok, _, _} -> {404, <<"not found">>};
-                        {error, _} -> none
+        %% inets httpd callback (httpd's module API), as Riak's own HTTP interface sits on an Erlang web server.
+        do(ModData) ->
+            Reply = case {ModData#mod.method, ModData#mod.request_uri} of
+                        {"GET", "/ping"} -> ping_reply(persistent_term:get(riak_standin_data_dir));
+                        _ -> {404, <<"not found">>}
                     end,
-            case Reply of
-                none -> ok;
-                {Code, Body} ->
-                    gen_tcp:send(Socket, [<<"HTTP/1.1 ">>, integer_to_list(Code), <<" ">>, reason(Code),
-                                          <<"\r\nContent-Type: text/plain\r\nContent-Length: ">>,
-                                          integer_to_list(byte_size(Body)), <<"\r\nConnection: close\r\n\r\n">>, Body])
-            end,
-            gen_tcp:close(Socket).
-        
-        read_request(Socket, Request) ->
-            case gen_tcp:recv(Socket, 0, 5000) of
-                {ok, {http_request, Method, {abs_path, Path}, _}} -> read_request(Socket, {Method, Path});
-                {ok, {http_header, _, _, _, _}} -> read_request(Socket, Request);
-                {ok, http_eoh} when Request =/= undefined -> {Method, Path} = Request, {ok, Method, Path};
-                {ok, Other} -> {error, Other};
-                {error, Reason} -> {error, Reason}
-            end.
-        
+            {Code, Body} = Reply,
+            {proceed, [{response, {response, [{code, Code}, {content_type, "text/plain"},
+                                               {content_length, integer_to_list(byte_size(Body))}], [Body]}}]}.
+
         ping_reply(DataDir) ->
             case file:read_file(filename:join(DataDir, "standin-unhealthy")) of
                 {ok, Flag} ->
@@ -243,9 +236,6 @@ internal static class RiakStandinFiles
                     {200, <<"OK">>}
             end.
         
-        reason(200) -> <<"OK">>;
-        reason(404) -> <<"Not Found">>;
-        reason(_) -> <<"Internal Server Error">>.
         
         %% Cluster state, in one process: the members (this node's view of the ring), the claimant that holds
         %% staged changes, and whether the staged plan was reviewed (Riak refuses a commit before a plan).
