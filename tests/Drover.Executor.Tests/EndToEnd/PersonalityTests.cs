@@ -56,6 +56,9 @@ public class PersonalityTests
     public async Task Unknown_and_unset_kinds_fail_the_task_naming_the_kinds_there_are()
     {
         await using var h = await StartAsync();
+        // A running task keeps the executor up: with nothing left to run it would exit after the first failure.
+        await h.LaunchAsync(NodeTask("keep", GenericNode("exec sleep 1000")));
+        await h.WaitForStateAsync("keep", TaskState.TaskRunning);
         var unknown = GenericNode("exec sleep 1000");
         unknown.Kind = (ServiceKind)42;
         var unset = GenericNode("exec sleep 1000");
