@@ -47,13 +47,25 @@ public sealed class NetworkProbes : IDisposable
         }
     }
 
-    /// <summary>Reads at most <see cref="MaxBodyBytes"/> of the body: a health endpoint's answer is short.</summary>
     private static async Task<ProbeResult> CheckBodyAsync(HttpResponseMessage response, int code, string expected, CancellationToken cancellation)
     {
-        var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+        var body = await ReadBodyAsync(response.Content, MaxBodyBytes, cancellation).ConfigureAwait(false);
+        return body.Contains(expected, StringComparison.Ordinal)
+            ? new ProbeResult(true, $"HTTP {code}, body has '{expected}'")
+            : new ProbeResult(false, $"HTTP {code} but the body does not contain '{expected}': '{Shorten(body)}'");
+    }
+
+    /// <summary>
+    /// The first <paramref name="maxBytes"/> of a body as UTF-8 text: a health endpoint's answer is short, and a
+    /// service that streams megabytes must not make the probe read them.
+    /// </summary>
+    public static async Task<string> ReadBodyAsync(HttpContent content, int maxBytes, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var stream = await content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[MaxBodyBytes];
+            var buffer = new byte[maxBytes];
             var length = 0;
             int read;
             while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false)) > 0)
@@ -61,10 +73,7 @@ public sealed class NetworkProbes : IDisposable
                 length += read;
             }
 
-            var body = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
-            return body.Contains(expected, StringComparison.Ordinal)
-                ? new ProbeResult(true, $"HTTP {code}, body has '{expected}'")
-                : new ProbeResult(false, $"HTTP {code} but the body does not contain '{expected}': '{Shorten(body)}'");
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         }
     }
 

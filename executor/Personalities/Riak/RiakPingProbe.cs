@@ -43,7 +43,7 @@ public sealed class RiakPingProbe : IHealthProbe, IAsyncDisposable
         try
         {
             using var response = await _http.GetAsync(Url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
-            var body = await ReadBodyAsync(response.Content, cancellation).ConfigureAwait(false);
+            var body = await NetworkProbes.ReadBodyAsync(response.Content, MaxBodyBytes, cancellation).ConfigureAwait(false);
             var code = (int)response.StatusCode;
             if (response.StatusCode == HttpStatusCode.OK && body.Trim() == "OK")
             {
@@ -66,23 +66,6 @@ public sealed class RiakPingProbe : IHealthProbe, IAsyncDisposable
     {
         _http.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private static async Task<string> ReadBodyAsync(HttpContent content, CancellationToken cancellation)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var buffer = new byte[MaxBodyBytes];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false)) > 0)
-            {
-                length += read;
-            }
-
-            return Encoding.UTF8.GetString(buffer, 0, length);
-        }
     }
 
     /// <summary>The body as the detail shows it: quoted, shortened, control characters escaped.</summary>
