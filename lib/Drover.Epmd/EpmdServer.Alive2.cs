@@ -69,7 +69,6 @@ public sealed partial class EpmdServer
 
     private void Hold(EpmdConnection connection, NodeRegistration registration, RegistrationToken token)
     {
-        connection.NoteDescriptor();
         lock (_gate)
         {
             connection.Hold(registration, token);

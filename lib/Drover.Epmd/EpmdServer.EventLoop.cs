@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using Drover.Epmd.Protocol;
+using Drover.Posix;
 
 namespace Drover.Epmd;
 
@@ -8,15 +8,22 @@ public sealed partial class EpmdServer
     /// <summary>
     /// The accept-and-read loop (epmd's <c>select</c> loop): owns the listener and every connection until its
     /// request is complete, then hands the connection to <see cref="ServeAsync"/>, which answers inline.
-    /// Runs on one dedicated thread; nothing else touches a connection while <see cref="EpmdConnection.InEventLoop"/>.
+    /// Runs on one dedicated thread over plain descriptors; nothing else touches a connection while
+    /// <see cref="EpmdConnection.InEventLoop"/>. Stopping shuts the listener down, which wakes the poll.
     /// </summary>
-    private sealed class EventLoop(EpmdServer server, Socket listener)
+    private sealed class EventLoop(EpmdServer server, int listener)
     {
-        private readonly Dictionary<Socket, EpmdConnection> _reading = new(ReferenceEqualityComparer.Instance);
-        private readonly List<Socket> _ready = [];
-        private readonly int _pollMicroseconds = (int)Math.Clamp(server._options.IdleTimeout.TotalMicroseconds / 4, 1_000, 100_000);
+        // Out of descriptors: leave the backlog alone this long rather than spin on a level-triggered poll.
+        private const int AcceptPauseMilliseconds = 50;
+
+        private const int AcceptBatch = 16;
+
+        private readonly Dictionary<int, EpmdConnection> _reading = [];
+        private readonly int _pollMilliseconds = (int)Math.Clamp(server._options.IdleTimeout.TotalMilliseconds / 4, 1, 100);
         private readonly long _idleLimit = (long)server._options.IdleTimeout.TotalMilliseconds;
+        private PollEntry[] _entries = new PollEntry[16];
         private long _nextIdleCheck;
+        private long _acceptPausedUntil;
 
         public void Run()
         {
@@ -24,17 +31,19 @@ public sealed partial class EpmdServer
             {
                 while (!server._stopping.IsCancellationRequested)
                 {
-                    if (!Poll())
+                    int count = Poll();
+                    for (int i = 0; i < count; i++)
                     {
-                        return;
-                    }
-                    foreach (Socket socket in _ready)
-                    {
-                        if (ReferenceEquals(socket, listener))
+                        PollEntry entry = _entries[i];
+                        if (entry.Returned == PollEvents.None)
+                        {
+                            continue;
+                        }
+                        if (entry.Fd == listener)
                         {
                             Accept();
                         }
-                        else if (_reading.TryGetValue(socket, out EpmdConnection? connection))
+                        else if (_reading.TryGetValue(entry.Fd, out EpmdConnection? connection))
                         {
                             Read(connection);
                         }
@@ -52,69 +61,70 @@ public sealed partial class EpmdServer
             }
         }
 
-        private bool Poll()
+        /// <summary>Polls the listener (unless paused) and every connection being read; returns how many entries were polled.</summary>
+        private int Poll()
         {
-            _ready.Clear();
-            _ready.Add(listener);
-            _ready.AddRange(_reading.Keys);
-            try
+            int count = _reading.Count + 1;
+            if (_entries.Length < count)
             {
-                Socket.Select(_ready, null, null, _pollMicroseconds);
-                return true;
+                _entries = new PollEntry[Math.Max(count, _entries.Length * 2)];
             }
-            catch (ObjectDisposedException)
+            int n = 0;
+            if (Environment.TickCount64 >= _acceptPausedUntil)
             {
-                return false; // the listener was closed: the server is stopping
+                _entries[n++] = new PollEntry(listener, PollEvents.In, PollEvents.None);
             }
-            catch (SocketException)
+            foreach (int fd in _reading.Keys)
             {
-                return !server._stopping.IsCancellationRequested;
+                _entries[n++] = new PollEntry(fd, PollEvents.In, PollEvents.None);
             }
+            // Readiness wakes the poll; its timeout only paces the idle sweep. EINTR: look again.
+            return SocketFd.Poll(_entries.AsSpan(0, n), _pollMilliseconds, out _) < 0 ? 0 : n;
         }
 
-        // One accept per readiness, as epmd does; the next poll sees the rest of the backlog at once.
+        /// <summary>
+        /// Takes what the backlog holds, up to <see cref="AcceptBatch"/> connections, reading each at once (the
+        /// request is often in already). epmd takes one per <c>select</c>; under load a batch saves a poll over
+        /// every connection for each lookup, and the bound keeps connections already being read from waiting.
+        /// </summary>
         private void Accept()
         {
-            Socket socket;
-            try
+            for (int i = 0; i < AcceptBatch; i++)
             {
-                socket = listener.Accept();
+                int fd = SocketFd.Accept(listener, out int errno);
+                if (fd < 0)
+                {
+                    // EAGAIN: the backlog is empty; ECONNABORTED: gone before we took it; EINVAL: stopping.
+                    if (errno is Errno.EMFILE or Errno.ENFILE or Errno.ENOMEM or Errno.ENOBUFS)
+                    {
+                        server.Counters.ConnectionRefused();
+                        _acceptPausedUntil = Environment.TickCount64 + AcceptPauseMilliseconds;
+                    }
+                    if (errno != Errno.ECONNABORTED)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                if (server.Admit(fd) is not EpmdConnection connection)
+                {
+                    continue;
+                }
+                _reading[fd] = connection;
+                Read(connection);
             }
-            catch (SocketException)
-            {
-                return; // gone before we took it (ECONNABORTED), or nothing after all (EAGAIN)
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            if (server.Admit(socket) is not EpmdConnection connection)
-            {
-                return;
-            }
-            try
-            {
-                socket.Blocking = false;
-            }
-            catch (SocketException)
-            {
-                HandOff(connection, received: 0);
-                return;
-            }
-            _reading[socket] = connection;
-            Read(connection); // the request is often in already
         }
 
         private void Read(EpmdConnection connection)
         {
             byte[] buffer = connection.Buffer;
             int size = EpmdFrameReader.NextReadSize(buffer.AsSpan(0, connection.Received));
-            int read = connection.Socket.Receive(buffer, connection.Received, size, SocketFlags.None, out SocketError error);
-            if (error == SocketError.WouldBlock)
+            int read = connection.Receive(buffer.AsSpan(connection.Received, size), out int errno);
+            if (read < 0 && errno == Errno.EAGAIN)
             {
                 return;
             }
-            if (error != SocketError.Success || read == 0)
+            if (read <= 0)
             {
                 if (connection.Received > 0)
                 {
@@ -141,7 +151,7 @@ public sealed partial class EpmdServer
 
         private void Finish(EpmdConnection connection, int received)
         {
-            _reading.Remove(connection.Socket);
+            _reading.Remove(connection.Fd);
             HandOff(connection, received);
         }
 
@@ -158,7 +168,7 @@ public sealed partial class EpmdServer
             {
                 return;
             }
-            _nextIdleCheck = now + _pollMicroseconds / 1000;
+            _nextIdleCheck = now + _pollMilliseconds;
             List<EpmdConnection>? idle = null;
             foreach (EpmdConnection connection in _reading.Values)
             {

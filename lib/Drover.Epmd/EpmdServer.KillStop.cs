@@ -22,10 +22,10 @@ public sealed partial class EpmdServer
         }
         if (holding && !_options.RelaxedCommandCheck)
         {
-            await SendAsync(connection, EpmdResponses.KillNo).ConfigureAwait(false);
+            await SendLastAsync(connection, EpmdResponses.KillNo).ConfigureAwait(false);
             return false;
         }
-        await SendAsync(connection, EpmdResponses.KillOk).ConfigureAwait(false);
+        await SendLastAsync(connection, EpmdResponses.KillOk).ConfigureAwait(false);
         connection.Close();
         // Not awaited here: stopping waits for every connection, this one included.
         _ = Task.Run(async () =>
@@ -59,12 +59,12 @@ public sealed partial class EpmdServer
         }
         if (holder is null)
         {
-            await SendAsync(connection, EpmdResponses.NoExistStopped).ConfigureAwait(false);
+            await SendLastAsync(connection, EpmdResponses.NoExistStopped).ConfigureAwait(false);
             return false;
         }
         await EndRegistrationAsync(holder).ConfigureAwait(false);
         holder.Close();
-        await SendAsync(connection, EpmdResponses.Stopped).ConfigureAwait(false);
+        await SendLastAsync(connection, EpmdResponses.Stopped).ConfigureAwait(false);
         return false;
     }
 }

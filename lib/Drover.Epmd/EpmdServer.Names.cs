@@ -26,7 +26,7 @@ public sealed partial class EpmdServer
             }
         }
         Counters.NamesRequest();
-        await SendAsync(connection, output.WrittenMemory).ConfigureAwait(false);
+        await SendLastAsync(connection, output.WrittenMemory).ConfigureAwait(false);
         return false;
     }
 
@@ -64,7 +64,7 @@ public sealed partial class EpmdServer
             }
         }
         Counters.DumpRequest();
-        await SendAsync(connection, output.WrittenMemory).ConfigureAwait(false);
+        await SendLastAsync(connection, output.WrittenMemory).ConfigureAwait(false);
         return false;
     }
 

@@ -27,12 +27,12 @@ public sealed partial class EpmdServer
         if (node is null)
         {
             Counters.LookupMiss();
-            await SendAsync(connection, EpmdResponses.Port2NotFound).ConfigureAwait(false);
+            await SendLastAsync(connection, EpmdResponses.Port2NotFound).ConfigureAwait(false);
         }
         else
         {
             Counters.LookupHit();
-            await SendAsync(connection, EpmdResponses.Port2Found(node)).ConfigureAwait(false);
+            await SendLastAsync(connection, EpmdResponses.Port2Found(node)).ConfigureAwait(false);
         }
         return false;
     }

@@ -27,10 +27,9 @@ public sealed partial class EpmdServer
         finally
         {
             await EndRegistrationAsync(connection).ConfigureAwait(false);
-            connection.Close();
             _connections.TryRemove(connection.Id, out _);
+            connection.Dispose();
             Counters.ConnectionClosed();
-            connection.ReturnBuffer();
             Leave();
         }
     }
@@ -60,22 +59,37 @@ public sealed partial class EpmdServer
     /// </summary>
     private async Task WatchRegistrationAsync(EpmdConnection connection, byte[] buffer)
     {
-        int read = await connection.Socket.ReceiveAsync(buffer.AsMemory(0, EpmdLimits.InputBufferSize), SocketFlags.None).ConfigureAwait(false);
+        int read = await connection.AsSocket().ReceiveAsync(buffer.AsMemory(0, EpmdLimits.InputBufferSize), SocketFlags.None).ConfigureAwait(false);
         if (read > 0)
         {
             Counters.Rejected();
         }
     }
 
-    private static async ValueTask<bool> SendAsync(EpmdConnection connection, ReadOnlyMemory<byte> response)
+    /// <summary>Sends an answer after which the connection stays open (ALIVE2's): false when the connection failed.</summary>
+    private static ValueTask<bool> SendAsync(EpmdConnection connection, ReadOnlyMemory<byte> response) =>
+        SendAsync(connection, response, closing: false);
+
+    /// <summary>
+    /// Sends the last answer of a connection the serve path closes right after (every request but ALIVE2):
+    /// the answer and the FIN leave in one segment, so the asking node reads both with one wake-up.
+    /// </summary>
+    private static ValueTask<bool> SendLastAsync(EpmdConnection connection, ReadOnlyMemory<byte> response) =>
+        SendAsync(connection, response, closing: true);
+
+    private static async ValueTask<bool> SendAsync(EpmdConnection connection, ReadOnlyMemory<byte> response, bool closing)
     {
         try
         {
             // Answers are small: they nearly always fit the socket buffer at once, without the async engine.
-            int sent = connection.Socket.Blocking ? 0 : connection.Socket.Send(response.Span, SocketFlags.None, out _);
+            int sent = connection.TrySend(response.Span, closing);
+            if (sent < 0)
+            {
+                return false;
+            }
             if (sent < response.Length)
             {
-                await connection.Socket.SendAsync(response[sent..], SocketFlags.None).ConfigureAwait(false);
+                await connection.AsSocket().SendAsync(response[sent..], SocketFlags.None).ConfigureAwait(false);
             }
             return true;
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Drover.Posix;
 
 namespace Drover.Epmd;
 
@@ -122,8 +123,14 @@ public sealed partial class EpmdServer : IAsyncDisposable
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         _registry.RegistrationLost -= OnRegistrationLost;
-        _listener?.Dispose();
+        // A shutdown wakes the event loop's poll at once; the listener is closed only after the loop has
+        // left, so its descriptor number cannot be reused under the loop.
+        if (_listener is not null)
+        {
+            SocketFd.Shutdown(ListenerFd(_listener));
+        }
         await _eventLoop.ConfigureAwait(false);
+        _listener?.Dispose();
         await _sweeper.ConfigureAwait(false);
         foreach (EpmdConnection connection in _connections.Values)
         {
@@ -147,11 +154,12 @@ public sealed partial class EpmdServer : IAsyncDisposable
     private Task StartEventThread(Socket listener)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int fd = ListenerFd(listener);
         var thread = new Thread(() =>
         {
             try
             {
-                new EventLoop(this, listener).Run();
+                new EventLoop(this, fd).Run();
             }
             finally
             {
@@ -166,17 +174,20 @@ public sealed partial class EpmdServer : IAsyncDisposable
         return done.Task;
     }
 
-    /// <summary>Admits an accepted socket, or refuses it over the limit; null when refused.</summary>
-    private EpmdConnection? Admit(Socket socket)
+    // On Linux a socket's handle is its descriptor. The listener Socket stays alive until the loop has left.
+    private static int ListenerFd(Socket listener) => unchecked((int)listener.SafeHandle.DangerousGetHandle());
+
+    /// <summary>Admits an accepted descriptor, or closes it over the limit; null when refused.</summary>
+    private EpmdConnection? Admit(int fd)
     {
         if (Interlocked.Increment(ref _open) > _options.MaxConnections || _stopping.IsCancellationRequested)
         {
             Counters.ConnectionRefused();
-            socket.Dispose();
+            SocketFd.Close(fd);
             Leave();
             return null;
         }
-        var connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), socket) { InEventLoop = true };
+        var connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), fd) { InEventLoop = true };
         _connections[connection.Id] = connection;
         Counters.ConnectionAccepted();
         Counters.ConnectionOpened();

@@ -30,6 +30,11 @@ public static class Errno
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
     public const int ELOOP = 40;
+    public const int ENOTSOCK = 88;
+    public const int ECONNABORTED = 103;
+    public const int ECONNRESET = 104;
+    public const int ENOBUFS = 105;
+    public const int ENOTCONN = 107;
 
     /// <summary>"ENOENT" for 2; "errno 123" for values not listed here.</summary>
     public static string Name(int errno) => errno switch
@@ -59,6 +64,11 @@ public static class Errno
         ENAMETOOLONG => "ENAMETOOLONG",
         ENOSYS => "ENOSYS",
         ELOOP => "ELOOP",
+        ENOTSOCK => "ENOTSOCK",
+        ECONNABORTED => "ECONNABORTED",
+        ECONNRESET => "ECONNRESET",
+        ENOBUFS => "ENOBUFS",
+        ENOTCONN => "ENOTCONN",
         _ => "errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

@@ -159,6 +159,31 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "closedir", SetLastError = true)]
     public static partial int closedir(nint dir);
 
+    // Sockets (x86-64 Linux values).
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int MSG_NOSIGNAL = 0x4000;
+    public const int MSG_MORE = 0x8000;
+    public const int SHUT_RDWR = 2;
+
+    [LibraryImport(Name, EntryPoint = "accept4", SetLastError = true)]
+    public static partial int accept4(int fd, byte* address, uint* length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "send", SetLastError = true)]
+    public static partial nint send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport(Name, EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int getsockname(int fd, byte* address, uint* length);
+
+    [LibraryImport(Name, EntryPoint = "getpeername", SetLastError = true)]
+    public static partial int getpeername(int fd, byte* address, uint* length);
+
     /// <summary>struct dirent64: d_ino(8) d_off(8) d_reclen(2) d_type(1) d_name[256].</summary>
     public const int DirentNameOffset = 19;
 }
