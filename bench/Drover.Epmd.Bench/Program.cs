@@ -48,7 +48,7 @@ foreach (var target in targets)
     LoadGenerator.Run(target.EndPoint, concurrency: 4, TimeSpan.FromSeconds(2)); // warm-up (JIT, tiering; the ZooKeeper copy filled)
 }
 
-var results = new List<(string Server, int Concurrency, RunResult Result)>();
+var results = new List<(string Server, int Concurrency, int Round, RunResult Result)>();
 foreach (int concurrency in settings.Concurrency)
 {
     for (int round = 0; round < settings.Rounds; round++)
@@ -60,7 +60,7 @@ foreach (int concurrency in settings.Concurrency)
             TimeSpan cpuBefore = target.CpuTime;
             RunResult result = LoadGenerator.Run(target.EndPoint, concurrency, TimeSpan.FromSeconds(settings.Seconds));
             result = result with { ServerCpuMicroseconds = (target.CpuTime - cpuBefore).TotalMicroseconds / Math.Max(1, result.Lookups) };
-            results.Add((target.Name, concurrency, result));
+            results.Add((target.Name, concurrency, round, result));
             Console.WriteLine($"  {target.Name,-6} c={concurrency,-3} round {round + 1}: {result}");
         }
     }
@@ -78,5 +78,24 @@ foreach (var group in results.GroupBy(r => (r.Concurrency, r.Server)))
     double cpu = runs.Select(r => r.ServerCpuMicroseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
     Console.WriteLine($"| {group.Key.Concurrency} | {group.Key.Server} | {median.PerSecond:F0} | {p50:F0} | {p99:F0} | {cpu:F1} | {runs.Sum(r => r.Errors)} |");
 }
+
+// The same comparison paired by round: each round runs every server back to back, so they share the
+// machine's state of the moment, which moves the unpaired medians above by more than the servers differ.
+Console.WriteLine();
+Console.WriteLine("| concurrency | server | throughput / epmd's, same round: median [min, max] | p99 / epmd's, same round: median [min, max] |");
+Console.WriteLine("|---:|---|---|---|");
+foreach (var group in results.Where(r => r.Server != epmd.Name).GroupBy(r => (r.Concurrency, r.Server)))
+{
+    var pairs = group.Select(r => (Run: r.Result, Epmd: results.Single(e => e.Server == epmd.Name && e.Concurrency == r.Concurrency && e.Round == r.Round).Result)).ToList();
+    string throughput = Spread(pairs.Select(p => p.Run.PerSecond / p.Epmd.PerSecond));
+    string p99 = Spread(pairs.Select(p => p.Run.P99Microseconds / p.Epmd.P99Microseconds));
+    Console.WriteLine($"| {group.Key.Concurrency} | {group.Key.Server} | {throughput} | {p99} |");
+}
 registrations.ForEach(r => r.Dispose());
 return 0;
+
+static string Spread(IEnumerable<double> ratios)
+{
+    var sorted = ratios.OrderBy(x => x).ToList();
+    return FormattableString.Invariant($"{sorted[sorted.Count / 2]:F2} [{sorted[0]:F2}, {sorted[^1]:F2}]");
+}
