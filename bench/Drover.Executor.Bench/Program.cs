@@ -59,16 +59,18 @@ foreach (var arg in args)
     var cpu = (CpuSeconds(supervised.Pid) - cpuBefore) / wall.Elapsed.TotalSeconds;
     var rssKiB = StatusKiB(supervised.Pid, "VmRSS:");
     var hwmKiB = StatusKiB(supervised.Pid, "VmHWM:");
+    var anonKiB = StatusKiB(supervised.Pid, "RssAnon:"); // private: heap, stacks, buffers
+    var fileKiB = StatusKiB(supervised.Pid, "RssFile:"); // the mapped binary, shared by every executor of the agent
 
     rows.Add(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
+        $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {anonKiB / 1024.0:0.0} | {fileKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
     Console.Error.WriteLine($"{name}: done");
 }
 
 Console.WriteLine($"{StartRuns} cold starts and {LaunchRuns} launches per executor; idle sampled over {idle.TotalSeconds:0} s while supervising `sleep`.");
 Console.WriteLine();
-Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH → TASK_RUNNING p50 ms | p90 ms | idle RSS MiB | peak RSS MiB | idle CPU % |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH → TASK_RUNNING p50 ms | p90 ms | idle RSS MiB | of it private (RssAnon) | of it file (RssFile) | peak RSS MiB | idle CPU % |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 rows.ForEach(Console.WriteLine);
 return 0;
 
