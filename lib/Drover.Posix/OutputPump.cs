@@ -105,7 +105,7 @@ public sealed unsafe class OutputPump : IDisposable
     {
         var entries = new List<Entry>();
         byte[] buffer = new byte[ReadBufferSize];
-        var pollFds = new Libc.PollFd[1];
+        var pollFds = new PollEntry[1];
         try
         {
             while (!_stopping)
@@ -113,24 +113,17 @@ public sealed unsafe class OutputPump : IDisposable
                 TakePending(entries);
                 if (pollFds.Length < entries.Count + 1)
                 {
-                    pollFds = new Libc.PollFd[(entries.Count + 1) * 2];
+                    pollFds = new PollEntry[(entries.Count + 1) * 2];
                 }
 
-                pollFds[0] = new Libc.PollFd { Fd = _wakeRead, Events = Libc.POLLIN };
+                pollFds[0] = new PollEntry(_wakeRead, PollEvents.In, PollEvents.None);
                 for (int i = 0; i < entries.Count; i++)
                 {
-                    pollFds[i + 1] = new Libc.PollFd { Fd = entries[i].Fd, Events = Libc.POLLIN };
+                    pollFds[i + 1] = new PollEntry(entries[i].Fd, PollEvents.In, PollEvents.None);
                 }
 
-                int ready;
-                fixed (Libc.PollFd* fds = pollFds)
+                if (SocketFd.Poll(pollFds.AsSpan(0, entries.Count + 1), -1, out int errno) < 0)
                 {
-                    ready = Libc.poll(fds, (nuint)(entries.Count + 1), -1);
-                }
-
-                if (ready < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
                     if (errno == Errno.EINTR)
                     {
                         continue;
@@ -139,7 +132,7 @@ public sealed unsafe class OutputPump : IDisposable
                     throw new PosixException("poll", errno, "(output pump)");
                 }
 
-                if (pollFds[0].REvents != 0)
+                if (pollFds[0].Returned != PollEvents.None)
                 {
                     DrainWake();
                 }
@@ -147,7 +140,7 @@ public sealed unsafe class OutputPump : IDisposable
                 // Walk backwards so removing an entry does not shift the ones still to visit.
                 for (int i = entries.Count - 1; i >= 0; i--)
                 {
-                    if (pollFds[i + 1].REvents != 0 && !Pump(entries[i], buffer))
+                    if (pollFds[i + 1].Returned != PollEvents.None && !Pump(entries[i], buffer))
                     {
                         Close(entries[i]);
                         entries.RemoveAt(i);

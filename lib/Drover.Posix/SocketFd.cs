@@ -18,7 +18,7 @@ public enum PollEvents : short
     Invalid = Libc.POLLNVAL,
 }
 
-/// <summary>One <c>struct pollfd</c>: the descriptor, the events asked for, the events returned.</summary>
+/// <summary>One <c>struct pollfd</c> (int fd, short events, short revents): the descriptor, the events asked for, the events returned.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public record struct PollEntry(int Fd, PollEvents Events, PollEvents Returned);
 
@@ -103,7 +103,8 @@ public static unsafe class SocketFd
     }
 
     /// <summary>
-    /// poll(2) over <paramref name="entries"/>; their <see cref="PollEntry.Returned"/> bits are filled in.
+    /// poll(2) over <paramref name="entries"/>, descriptors of any kind (sockets, pipes); their
+    /// <see cref="PollEntry.Returned"/> bits are filled in.
     /// Returns how many have events, 0 on timeout, or -1 with <paramref name="errno"/> (EINTR is returned,
     /// not retried: the caller's loop looks at its own state first).
     /// </summary>
@@ -111,7 +112,7 @@ public static unsafe class SocketFd
     {
         fixed (PollEntry* fds = entries)
         {
-            int ready = Libc.poll((Libc.PollFd*)fds, (nuint)entries.Length, timeoutMilliseconds);
+            int ready = Libc.poll(fds, (nuint)entries.Length, timeoutMilliseconds);
             errno = ready < 0 ? Marshal.GetLastPInvokeError() : 0;
             return ready;
         }

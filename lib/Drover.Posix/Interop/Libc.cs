@@ -58,14 +58,6 @@ internal static unsafe partial class Libc
     public static readonly nint SIG_DFL = 0;
     public static readonly nint SIG_IGN = 1;
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short REvents;
-    }
-
     [LibraryImport(Name, EntryPoint = "posix_spawn", SetLastError = true)]
     public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 
@@ -142,7 +134,7 @@ internal static unsafe partial class Libc
     public static partial nint write(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Name, EntryPoint = "poll", SetLastError = true)]
-    public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
+    public static partial int poll(PollEntry* fds, nuint count, int timeoutMs);
 
     [LibraryImport(Name, EntryPoint = "access", SetLastError = true)]
     public static partial int access(byte* path, int mode);
