@@ -5,7 +5,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-executor=$(bash packaging/publish-executor.sh "$root/artifacts/executor" | head -n1)
+# Captured whole, not piped into head: a failed publish prints its build log on stdout, and that log
+# must reach CI's output rather than die of SIGPIPE with the pipe.
+if ! published=$(bash packaging/publish-executor.sh "$root/artifacts/executor"); then
+  printf '%s\n' "$published" >&2
+  echo "publishing the native-AOT executor failed (log above)" >&2
+  exit 1
+fi
+executor=$(head -n1 <<<"$published")
 export DROVER_EXECUTOR_BINARY="$executor"
 
 results="$root/artifacts/test-results"
