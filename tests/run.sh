@@ -18,7 +18,7 @@ export DROVER_EXECUTOR_BINARY="$executor"
 results="$root/artifacts/test-results"
 rm -rf "$results"
 status=0
-dotnet test Drover.sln -c Release --logger "trx" --results-directory "$results" -nologo || status=$?
+dotnet test Drover.slnx -c Release --logger "trx" --results-directory "$results" -nologo || status=$?
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -54,7 +54,7 @@ public sealed class ExecutorHarness : IAsyncDisposable
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Drover.sln")))
+            if (File.Exists(Path.Combine(dir.FullName, "Drover.slnx")))
             {
                 var binary = Path.Combine(dir.FullName, "artifacts", "executor", "bin", "drover-executor");
                 return File.Exists(binary)
@@ -63,7 +63,7 @@ public sealed class ExecutorHarness : IAsyncDisposable
             }
         }
 
-        throw new FileNotFoundException("cannot find the repository root (Drover.sln) above " + AppContext.BaseDirectory);
+        throw new FileNotFoundException("cannot find the repository root (Drover.slnx) above " + AppContext.BaseDirectory);
     }
 
     public static async Task<ExecutorHarness> StartAsync(

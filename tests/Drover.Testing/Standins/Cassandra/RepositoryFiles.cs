@@ -5,7 +5,7 @@ public static class RepositoryFiles
 {
     private static readonly Lazy<string> RootDirectory = new(FindRoot);
 
-    /// <summary>The checkout's root: the first directory above the running binaries that holds Drover.sln.</summary>
+    /// <summary>The checkout's root: the first directory above the running binaries that holds Drover.slnx.</summary>
     public static string Root => RootDirectory.Value;
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
@@ -14,12 +14,12 @@ public static class RepositoryFiles
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Drover.sln")))
+            if (File.Exists(Path.Combine(directory.FullName, "Drover.slnx")))
             {
                 return directory.FullName;
             }
         }
 
-        throw new InvalidOperationException($"no Drover.sln above {AppContext.BaseDirectory}: the stand-ins need the repository's sources");
+        throw new InvalidOperationException($"no Drover.slnx above {AppContext.BaseDirectory}: the stand-ins need the repository's sources");
     }
 }
