@@ -7,7 +7,7 @@ internal sealed record BenchSettings(double Seconds, int Rounds, int[] Concurren
     public static BenchSettings Parse(string[] args)
     {
         var settings = new BenchSettings(5, 3, [1, 8, 32]);
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i + 1 < args.Length; i += 2)
         {
             settings = args[i] switch
             {

@@ -34,11 +34,11 @@ internal static class LoadGenerator
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(server);
         socket.Send(new Alive2Request(NodePort, EpmdNodeType.Normal, 0, 6, 5, NodeName, []).ToFrame());
-        byte[] reply = new byte[6];
-        int got = 0;
+        var reply = new byte[6];
+        var got = 0;
         while (got < reply.Length)
         {
-            int read = socket.Receive(reply, got, reply.Length - got, SocketFlags.None);
+            var read = socket.Receive(reply, got, reply.Length - got, SocketFlags.None);
             if (read == 0)
             {
                 throw new InvalidOperationException("registration refused");
@@ -62,11 +62,11 @@ internal static class LoadGenerator
         {
             var mine = new List<long>(1 << 16);
             latencies[i] = mine;
-            byte[] buffer = new byte[256];
+            var buffer = new byte[256];
             start.SignalAndWait();
             while (clock.Elapsed < duration)
             {
-                long began = Stopwatch.GetTimestamp();
+                var began = Stopwatch.GetTimestamp();
                 if (LookupOnce(server, buffer))
                 {
                     mine.Add(Stopwatch.GetTimestamp() - began);
@@ -82,8 +82,8 @@ internal static class LoadGenerator
         start.SignalAndWait();
         clock.Restart();
         threads.ForEach(t => t.Join());
-        double seconds = clock.Elapsed.TotalSeconds;
-        long[] all = latencies.SelectMany(l => l).ToArray();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
         return new RunResult(all.Length, errors, seconds, Percentile(all, 0.50), Percentile(all, 0.99));
     }
@@ -95,10 +95,10 @@ internal static class LoadGenerator
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             socket.Connect(server);
             socket.Send(Request);
-            int got = 0;
+            var got = 0;
             while (true)
             {
-                int read = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
+                var read = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
                 if (read == 0)
                 {
                     break;
@@ -120,7 +120,7 @@ internal static class LoadGenerator
         {
             return double.NaN;
         }
-        long ticks = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        var ticks = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         return ticks * 1_000_000.0 / Stopwatch.Frequency;
     }
 }

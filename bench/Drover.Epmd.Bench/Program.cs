@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Drover.Epmd;
@@ -15,14 +14,14 @@ using Drover.Testing.ZooKeeper;
 //   (internal) Drover.Epmd.Bench serve <zk> -> the same on a ZooKeeperEpmdRegistry (lookups from its watched copy)
 if (args.Length > 0 && args[0] == "serve")
 {
-    ZooKeeperEpmdRegistry? store = args.Length > 1
+    var store = args.Length > 1
         ? new ZooKeeperEpmdRegistry(new RegistryOptions { ConnectString = args[1], Framework = "bench" }, "bench")
         : null;
     await using var server = new EpmdServer(new EpmdServerOptions(), store ?? (IEpmdRegistry)new InMemoryEpmdRegistry());
     await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
     Console.WriteLine(server.LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture));
     await Console.In.ReadToEndAsync();
-    long lookups = server.Counters.LookupHits + server.Counters.LookupMisses;
+    var lookups = server.Counters.LookupHits + server.Counters.LookupMisses;
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{(store is null ? "cEPMD" : "cEPMD+ZK")}: {lookups} lookups, {GC.GetTotalAllocatedBytes() / (double)Math.Max(1, lookups):F0} bytes allocated per lookup, GCs gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}, pause total {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms"));
     if (store is not null)
@@ -49,16 +48,16 @@ foreach (var target in targets)
 }
 
 var results = new List<(string Server, int Concurrency, int Round, RunResult Result)>();
-foreach (int concurrency in settings.Concurrency)
+foreach (var concurrency in settings.Concurrency)
 {
-    for (int round = 0; round < settings.Rounds; round++)
+    for (var round = 0; round < settings.Rounds; round++)
     {
         // Rotate who goes first, so drift in machine load hits all alike.
         var order = targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)).ToArray();
         foreach (var target in order)
         {
-            TimeSpan cpuBefore = target.CpuTime;
-            RunResult result = LoadGenerator.Run(target.EndPoint, concurrency, TimeSpan.FromSeconds(settings.Seconds));
+            var cpuBefore = target.CpuTime;
+            var result = LoadGenerator.Run(target.EndPoint, concurrency, TimeSpan.FromSeconds(settings.Seconds));
             result = result with { ServerCpuMicroseconds = (target.CpuTime - cpuBefore).TotalMicroseconds / Math.Max(1, result.Lookups) };
             results.Add((target.Name, concurrency, round, result));
             Console.WriteLine($"  {target.Name,-6} c={concurrency,-3} round {round + 1}: {result}");
@@ -72,10 +71,10 @@ Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
 foreach (var group in results.GroupBy(r => (r.Concurrency, r.Server)))
 {
     var runs = group.Select(r => r.Result).OrderBy(r => r.PerSecond).ToList();
-    RunResult median = runs[runs.Count / 2];
-    double p99 = runs.Select(r => r.P99Microseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
-    double p50 = runs.Select(r => r.P50Microseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
-    double cpu = runs.Select(r => r.ServerCpuMicroseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
+    var median = runs[runs.Count / 2];
+    var p99 = runs.Select(r => r.P99Microseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
+    var p50 = runs.Select(r => r.P50Microseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
+    var cpu = runs.Select(r => r.ServerCpuMicroseconds).OrderBy(x => x).ElementAt(runs.Count / 2);
     Console.WriteLine($"| {group.Key.Concurrency} | {group.Key.Server} | {median.PerSecond:F0} | {p50:F0} | {p99:F0} | {cpu:F1} | {runs.Sum(r => r.Errors)} |");
 }
 
@@ -87,8 +86,8 @@ Console.WriteLine("|---:|---|---|---|");
 foreach (var group in results.Where(r => r.Server != epmd.Name).GroupBy(r => (r.Concurrency, r.Server)))
 {
     var pairs = group.Select(r => (Run: r.Result, Epmd: results.Single(e => e.Server == epmd.Name && e.Concurrency == r.Concurrency && e.Round == r.Round).Result)).ToList();
-    string throughput = Spread(pairs.Select(p => p.Run.PerSecond / p.Epmd.PerSecond));
-    string p99 = Spread(pairs.Select(p => p.Run.P99Microseconds / p.Epmd.P99Microseconds));
+    var throughput = Spread(pairs.Select(p => p.Run.PerSecond / p.Epmd.PerSecond));
+    var p99 = Spread(pairs.Select(p => p.Run.P99Microseconds / p.Epmd.P99Microseconds));
     Console.WriteLine($"| {group.Key.Concurrency} | {group.Key.Server} | {throughput} | {p99} |");
 }
 registrations.ForEach(r => r.Dispose());

@@ -33,7 +33,7 @@ internal sealed class ServerProcess : IDisposable
 
     public static ServerProcess StartEpmd()
     {
-        int port = FreePort();
+        var port = FreePort();
         var start = new ProcessStartInfo("/usr/bin/epmd") { UseShellExecute = false, RedirectStandardError = true };
         start.ArgumentList.Add("-port");
         start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
@@ -61,7 +61,7 @@ internal sealed class ServerProcess : IDisposable
             start.ArgumentList.Add(zookeeper);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("cEPMD did not start");
-        int port = int.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("cEPMD printed no port"), CultureInfo.InvariantCulture);
+        var port = int.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("cEPMD printed no port"), CultureInfo.InvariantCulture);
         return new ServerProcess(zookeeper is null ? "cEPMD" : "cEPMD+ZK", process, new IPEndPoint(IPAddress.Loopback, port));
     }
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Drover.Testing;
 using Drover.Testing.Mesos;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 // drover-executor, native AOT against the same code under the JIT, side by side in one run:
 //   cold start -> SUBSCRIBE received by the agent, LAUNCH -> TASK_RUNNING received, and the idle

@@ -31,10 +31,10 @@ public class ScrapeBenchmarks
         _countersAndHistogram = new MetricRegistry();
         AddCounters(_countersAndHistogram);
         var histogram = _countersAndHistogram.CreateHistogram("bench_latency_seconds", "Latency.", "op");
-        for (int op = 0; op < 10; op++)
+        for (var op = 0; op < 10; op++)
         {
             var child = histogram.WithLabels("op" + op.ToString(CultureInfo.InvariantCulture));
-            for (int i = 0; i < 100; i++)
+            for (var i = 0; i < 100; i++)
             {
                 child.Observe(i / 37.0);
             }
@@ -81,11 +81,11 @@ public class ScrapeBenchmarks
 
     private static void AddCounters(MetricRegistry registry)
     {
-        for (int family = 0; family < 100; family++)
+        for (var family = 0; family < 100; family++)
         {
             var counter = registry.CreateCounter(
                 $"bench_family_{family.ToString(CultureInfo.InvariantCulture)}_total", "A benchmark counter.", "instance", "code");
-            for (int value = 0; value < 10; value++)
+            for (var value = 0; value < 10; value++)
             {
                 counter.WithLabels($"node-{value.ToString(CultureInfo.InvariantCulture)}.example:9100", "200").Inc(family * 1000.5 + value);
             }
@@ -101,7 +101,7 @@ public class ScrapeBenchmarks
 
         public void Collect(MetricSink sink)
         {
-            for (int i = 0; i < _tasks.Length; i++)
+            for (var i = 0; i < _tasks.Length; i++)
             {
                 sink.Add(Family, i * 0.25, _tasks[i], "data");
             }

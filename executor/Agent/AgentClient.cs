@@ -6,7 +6,7 @@ using Drover.Executor.Configuration;
 using Drover.Executor.Core;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Executor.Agent;
 

@@ -1,6 +1,6 @@
 using Drover.Executor.Cepmd;
 using Drover.Executor.Tasks;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Executor.Core;
 

@@ -1,5 +1,5 @@
 using Drover.Posix;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Executor.Core;
 

@@ -1,7 +1,7 @@
 using Drover.Executor.Logging;
 using Drover.Executor.Updates;
-using Mesos.V1;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Executor.Core;
 

@@ -3,8 +3,8 @@ using Drover.Executor.Logging;
 using Drover.Executor.Supervision;
 using Drover.Executor.Tasks;
 using Drover.Posix;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Core;
 

@@ -1,9 +1,8 @@
 using Drover.Executor.Configuration;
 using Drover.Executor.Logging;
 using Drover.Executor.Tasks;
-using Drover.Posix;
-using Mesos.V1;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Executor.Core;
 

@@ -5,7 +5,7 @@ using Drover.Executor.Tasks;
 using Drover.Posix;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Executor.Core;
 
@@ -59,7 +59,7 @@ public sealed partial class ExecutorLoop
         {
             var message = $"cannot write the service's configuration: {e.Message}";
             Log.Error(message, task.Id);
-            Terminate(task, global::Mesos.V1.TaskState.TaskFailed, message);
+            Terminate(task, Mesos.V1.TaskState.TaskFailed, message);
             return false;
         }
     }

@@ -1,13 +1,13 @@
 using Drover.Executor.Logging;
 using Drover.Executor.Registry;
-using Drover.Registry;
 using Drover.Executor.Supervision;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
 using Drover.Posix;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Registry;
+using Drover.Mesos.V1;
+using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Core;
 

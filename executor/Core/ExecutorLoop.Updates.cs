@@ -1,8 +1,8 @@
 using Drover.Executor.Logging;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
-using Mesos.V1.Executor;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Core;
 

@@ -1,15 +1,15 @@
+using System.Collections.Immutable;
+using System.Net;
 using System.Threading.Channels;
 using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
-using System.Collections.Immutable;
-using System.Net;
 using Drover.Executor.Logging;
 using Drover.Executor.Metrics;
-using Drover.Metrics.Http;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
+using Drover.Metrics.Http;
 using Drover.Posix;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Executor.Core;
 

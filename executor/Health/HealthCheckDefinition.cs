@@ -1,6 +1,6 @@
 using System.Globalization;
 using Drover.Executor.Tasks;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Executor.Health;
 

@@ -114,12 +114,12 @@ public sealed class NodeRegistration
         _ => NodeState.Unknown,
     };
 
-    public static NodeState StateOf(global::Mesos.V1.TaskState terminal) => terminal switch
+    public static NodeState StateOf(Mesos.V1.TaskState terminal) => terminal switch
     {
-        global::Mesos.V1.TaskState.TaskFinished => NodeState.Finished,
-        global::Mesos.V1.TaskState.TaskFailed => NodeState.Failed,
-        global::Mesos.V1.TaskState.TaskKilled => NodeState.Killed,
-        global::Mesos.V1.TaskState.TaskLost => NodeState.Lost,
+        Mesos.V1.TaskState.TaskFinished => NodeState.Finished,
+        Mesos.V1.TaskState.TaskFailed => NodeState.Failed,
+        Mesos.V1.TaskState.TaskKilled => NodeState.Killed,
+        Mesos.V1.TaskState.TaskLost => NodeState.Lost,
         _ => NodeState.Error,
     };
 }

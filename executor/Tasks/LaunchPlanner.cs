@@ -1,8 +1,7 @@
-using Drover.Executor.Supervision;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
+using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 
 namespace Drover.Executor.Tasks;
 
@@ -212,7 +211,7 @@ public static class LaunchPlanner
         return environment;
     }
 
-    private static void AddCommandEnvironment(Dictionary<string, string> environment, global::Mesos.V1.Environment? variables)
+    private static void AddCommandEnvironment(Dictionary<string, string> environment, Mesos.V1.Environment? variables)
     {
         if (variables is null)
         {
@@ -221,7 +220,7 @@ public static class LaunchPlanner
 
         foreach (var variable in variables.Variables)
         {
-            if (variable.Type == global::Mesos.V1.Environment.Types.Variable.Types.Type.Secret)
+            if (variable.Type == Mesos.V1.Environment.Types.Variable.Types.Type.Secret)
             {
                 throw new LaunchException($"environment variable '{variable.Name}' is a SECRET; drover-executor cannot resolve Mesos secrets");
             }

@@ -1,4 +1,4 @@
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Executor.Tasks;
 

@@ -1,5 +1,5 @@
 using Drover.Executor.Supervision;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Executor.Tasks;
 

@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Updates;
 

@@ -81,7 +81,7 @@ internal sealed class EpmdConnection
     /// </summary>
     public int TrySend(ReadOnlySpan<byte> data, bool closing)
     {
-        int sent = SocketFd.Send(Fd, data, out int errno, closing);
+        var sent = SocketFd.Send(Fd, data, out var errno, closing);
         return sent >= 0 ? sent : errno == Errno.EAGAIN ? 0 : -1;
     }
 

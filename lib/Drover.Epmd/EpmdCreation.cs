@@ -19,7 +19,7 @@ public static class EpmdCreation
     /// <summary>The next counter for a name registered again.</summary>
     public static uint Bump(uint counter)
     {
-        uint next = unchecked(counter + 1);
+        var next = unchecked(counter + 1);
         return next < Lowest ? Lowest : next;
     }
 

@@ -31,7 +31,7 @@ public sealed class EpmdCreationCounters
     {
         ArgumentNullException.ThrowIfNull(name);
         var key = new NodeKey(host, name);
-        if (_retired.TryTake(key, out uint previous))
+        if (_retired.TryTake(key, out var previous))
         {
             return EpmdCreation.Bump(previous);
         }

@@ -15,7 +15,7 @@ public sealed partial class EpmdServer
         {
             return await Reject().ConfigureAwait(false);
         }
-        EpmdParseStatus status = Alive2Request.TryParse(request.Span, out Alive2Request? alive, out ushort highestVersion);
+        var status = Alive2Request.TryParse(request.Span, out var alive, out var highestVersion);
         if (status == EpmdParseStatus.Malformed)
         {
             return await Reject().ConfigureAwait(false);
@@ -106,7 +106,7 @@ public sealed partial class EpmdServer
         }
         lock (_gate)
         {
-            if (_held.TryGetValue(registration.Name, out EpmdConnection? holder) && holder == connection)
+            if (_held.TryGetValue(registration.Name, out var holder) && holder == connection)
             {
                 _held.Remove(registration.Name);
             }

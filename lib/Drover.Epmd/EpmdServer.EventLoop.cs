@@ -31,10 +31,10 @@ public sealed partial class EpmdServer
             {
                 while (!server._stopping.IsCancellationRequested)
                 {
-                    int count = Poll();
-                    for (int i = 0; i < count; i++)
+                    var count = Poll();
+                    for (var i = 0; i < count; i++)
                     {
-                        PollEntry entry = _entries[i];
+                        var entry = _entries[i];
                         if (entry.Returned == PollEvents.None)
                         {
                             continue;
@@ -43,7 +43,7 @@ public sealed partial class EpmdServer
                         {
                             Accept();
                         }
-                        else if (_reading.TryGetValue(entry.Fd, out EpmdConnection? connection))
+                        else if (_reading.TryGetValue(entry.Fd, out var connection))
                         {
                             Read(connection);
                         }
@@ -53,7 +53,7 @@ public sealed partial class EpmdServer
             }
             finally
             {
-                foreach (EpmdConnection connection in _reading.Values)
+                foreach (var connection in _reading.Values)
                 {
                     HandOff(connection, received: 0);
                 }
@@ -64,17 +64,17 @@ public sealed partial class EpmdServer
         /// <summary>Polls the listener (unless paused) and every connection being read; returns how many entries were polled.</summary>
         private int Poll()
         {
-            int count = _reading.Count + 1;
+            var count = _reading.Count + 1;
             if (_entries.Length < count)
             {
                 _entries = new PollEntry[Math.Max(count, _entries.Length * 2)];
             }
-            int n = 0;
+            var n = 0;
             if (Environment.TickCount64 >= _acceptPausedUntil)
             {
                 _entries[n++] = new PollEntry(listener, PollEvents.In, PollEvents.None);
             }
-            foreach (int fd in _reading.Keys)
+            foreach (var fd in _reading.Keys)
             {
                 _entries[n++] = new PollEntry(fd, PollEvents.In, PollEvents.None);
             }
@@ -89,9 +89,9 @@ public sealed partial class EpmdServer
         /// </summary>
         private void Accept()
         {
-            for (int i = 0; i < AcceptBatch; i++)
+            for (var i = 0; i < AcceptBatch; i++)
             {
-                int fd = SocketFd.Accept(listener, out int errno);
+                var fd = SocketFd.Accept(listener, out var errno);
                 if (fd < 0)
                 {
                     // EAGAIN: the backlog is empty; ECONNABORTED: gone before we took it; EINVAL: stopping.
@@ -117,9 +117,9 @@ public sealed partial class EpmdServer
 
         private void Read(EpmdConnection connection)
         {
-            byte[] buffer = connection.Buffer;
-            int size = EpmdFrameReader.NextReadSize(buffer.AsSpan(0, connection.Received));
-            int read = connection.Receive(buffer.AsSpan(connection.Received, size), out int errno);
+            var buffer = connection.Buffer;
+            var size = EpmdFrameReader.NextReadSize(buffer.AsSpan(0, connection.Received));
+            var read = connection.Receive(buffer.AsSpan(connection.Received, size), out var errno);
             if (read < 0 && errno == Errno.EAGAIN)
             {
                 return;
@@ -163,21 +163,21 @@ public sealed partial class EpmdServer
 
         private void CloseIdle()
         {
-            long now = Environment.TickCount64;
+            var now = Environment.TickCount64;
             if (now < _nextIdleCheck || _reading.Count == 0)
             {
                 return;
             }
             _nextIdleCheck = now + _pollMilliseconds;
             List<EpmdConnection>? idle = null;
-            foreach (EpmdConnection connection in _reading.Values)
+            foreach (var connection in _reading.Values)
             {
                 if (now - connection.LastActivity > _idleLimit)
                 {
                     (idle ??= []).Add(connection);
                 }
             }
-            foreach (EpmdConnection connection in idle ?? [])
+            foreach (var connection in idle ?? [])
             {
                 server.Counters.IdleTimeout();
                 Finish(connection, received: 0);

@@ -44,7 +44,7 @@ public sealed partial class EpmdServer
     private async ValueTask<bool> HandleStopAsync(EpmdConnection connection, ReadOnlyMemory<byte> request)
     {
         if (!connection.IsLocalPeer || !_options.RelaxedCommandCheck
-            || StopRequest.TryParse(request.Span, out string? name) != EpmdParseStatus.Ok)
+            || StopRequest.TryParse(request.Span, out var name) != EpmdParseStatus.Ok)
         {
             return await Reject().ConfigureAwait(false);
         }

@@ -18,7 +18,7 @@ public sealed partial class EpmdServer
         }
         var output = new ArrayBufferWriter<byte>(256);
         EpmdResponses.WritePortHeader(output, LocalEndPoint.Port);
-        foreach (NodeRegistration node in nodes)
+        foreach (var node in nodes)
         {
             if (Lists(node))
             {
@@ -50,11 +50,11 @@ public sealed partial class EpmdServer
         EpmdResponses.WritePortHeader(output, LocalEndPoint.Port);
         lock (_gate)
         {
-            foreach (NodeRegistration node in nodes)
+            foreach (var node in nodes)
             {
                 if (Lists(node))
                 {
-                    int fd = _held.TryGetValue(node.Name, out EpmdConnection? holder) ? holder.Fd : -1;
+                    var fd = _held.TryGetValue(node.Name, out var holder) ? holder.Fd : -1;
                     EpmdResponses.WriteDumpActiveLine(output, node.Name, node.Port, fd);
                 }
             }

@@ -12,7 +12,7 @@ public sealed partial class EpmdServer
     /// </summary>
     private async ValueTask<bool> HandlePortPlease2Async(EpmdConnection connection, ReadOnlyMemory<byte> request)
     {
-        if (PortPlease2Request.TryParse(request.Span, out string? name) != EpmdParseStatus.Ok)
+        if (PortPlease2Request.TryParse(request.Span, out var name) != EpmdParseStatus.Ok)
         {
             return await Reject().ConfigureAwait(false);
         }

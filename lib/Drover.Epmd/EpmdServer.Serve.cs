@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Drover.Epmd.Protocol;
 
@@ -59,7 +58,7 @@ public sealed partial class EpmdServer
     /// </summary>
     private async Task WatchRegistrationAsync(EpmdConnection connection, byte[] buffer)
     {
-        int read = await connection.AsSocket().ReceiveAsync(buffer.AsMemory(0, EpmdLimits.InputBufferSize), SocketFlags.None).ConfigureAwait(false);
+        var read = await connection.AsSocket().ReceiveAsync(buffer.AsMemory(0, EpmdLimits.InputBufferSize), SocketFlags.None).ConfigureAwait(false);
         if (read > 0)
         {
             Counters.Rejected();
@@ -82,7 +81,7 @@ public sealed partial class EpmdServer
         try
         {
             // Answers are small: they nearly always fit the socket buffer at once, without the async engine.
-            int sent = connection.TrySend(response.Span, closing);
+            var sent = connection.TrySend(response.Span, closing);
             if (sent < 0)
             {
                 return false;
@@ -109,12 +108,12 @@ public sealed partial class EpmdServer
     {
         try
         {
-            ValueTask<T> pending = call(_registry, state, cancellationToken);
+            var pending = call(_registry, state, cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 return (true, pending.Result);
             }
-            T value = await pending.AsTask().WaitAsync(_options.RegistryTimeout, cancellationToken).ConfigureAwait(false);
+            var value = await pending.AsTask().WaitAsync(_options.RegistryTimeout, cancellationToken).ConfigureAwait(false);
             return (true, value);
         }
 #pragma warning disable CA1031 // Whatever a pluggable store throws must not take the server down.

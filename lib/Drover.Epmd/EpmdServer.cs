@@ -116,7 +116,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
 
     private async Task StopOnceAsync()
     {
-        int previous = Interlocked.Exchange(ref _state, Stopped);
+        var previous = Interlocked.Exchange(ref _state, Stopped);
         if (previous != Running)
         {
             return;
@@ -132,7 +132,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         await _eventLoop.ConfigureAwait(false);
         _listener?.Dispose();
         await _sweeper.ConfigureAwait(false);
-        foreach (EpmdConnection connection in _connections.Values)
+        foreach (var connection in _connections.Values)
         {
             connection.Close();
         }
@@ -154,7 +154,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
     private Task StartEventThread(Socket listener)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int fd = ListenerFd(listener);
+        var fd = ListenerFd(listener);
         var thread = new Thread(() =>
         {
             try
@@ -205,7 +205,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
     // epmd looks at idle connections every second when its timeout is short, else every 5 s.
     private async Task SweepAsync()
     {
-        TimeSpan period = _options.IdleTimeout < TimeSpan.FromSeconds(5)
+        var period = _options.IdleTimeout < TimeSpan.FromSeconds(5)
             ? TimeSpan.FromMilliseconds(Math.Clamp(_options.IdleTimeout.TotalMilliseconds / 4, 10, 1000))
             : TimeSpan.FromSeconds(1);
         using var timer = new PeriodicTimer(period);
@@ -223,9 +223,9 @@ public sealed partial class EpmdServer : IAsyncDisposable
 
     private void CloseIdleConnections()
     {
-        long now = Environment.TickCount64;
-        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
-        foreach (EpmdConnection connection in _connections.Values)
+        var now = Environment.TickCount64;
+        var limit = (long)_options.IdleTimeout.TotalMilliseconds;
+        foreach (var connection in _connections.Values)
         {
             if (!connection.IsKept && !connection.InEventLoop && !connection.IsClosed && now - connection.LastActivity > limit)
             {

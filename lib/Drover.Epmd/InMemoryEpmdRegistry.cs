@@ -49,11 +49,11 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
         lock (_gate)
         {
             var key = NodeKey.Of(registration);
-            if (_active.TryGetValue(key, out Entry? held))
+            if (_active.TryGetValue(key, out var held))
             {
                 return new(new RegistrationResult.Duplicate(held.Registration));
             }
-            uint counter = _counters.Take(key.Host, key.Name);
+            var counter = _counters.Take(key.Host, key.Name);
             var stored = registration with { Creation = EpmdCreation.ForVersion(counter, registration.HighestVersion) };
             _active[key] = new Entry(stored, token, counter, ++_sequence);
             return new(new RegistrationResult.Registered(stored));
@@ -67,7 +67,7 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
         lock (_gate)
         {
             var key = new NodeKey(host, name);
-            if (!_active.TryGetValue(key, out Entry? held) || held.Token != token)
+            if (!_active.TryGetValue(key, out var held) || held.Token != token)
             {
                 return new(false);
             }
@@ -83,7 +83,7 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return new(_active.TryGetValue(new NodeKey(host, name), out Entry? held) ? held.Registration : null);
+            return new(_active.TryGetValue(new NodeKey(host, name), out var held) ? held.Registration : null);
         }
     }
 
@@ -92,7 +92,7 @@ public sealed class InMemoryEpmdRegistry : IEpmdRegistry
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            NodeRegistration[] newestFirst = _active.Values
+            var newestFirst = _active.Values
                 .OrderByDescending(entry => entry.Sequence)
                 .Select(entry => entry.Registration)
                 .ToArray();

@@ -218,8 +218,8 @@ internal sealed class HelperProcess
     {
         using var stdout = new FileStream(_process.StdoutRead!, FileAccess.Read, bufferSize: 0);
         var buffer = new byte[Math.Min(InitialBuffer, _maxLineBytes + 1)];
-        int start = 0;
-        int end = 0;
+        var start = 0;
+        var end = 0;
         try
         {
             while (true)
@@ -239,7 +239,7 @@ internal sealed class HelperProcess
                     }
                 }
 
-                int read = stdout.Read(buffer, end, buffer.Length - end);
+                var read = stdout.Read(buffer, end, buffer.Length - end);
                 if (read == 0)
                 {
                     OnEndOfOutput(end - start);
@@ -380,7 +380,7 @@ internal sealed class HelperProcess
                     return;
                 }
 
-                int drop = Math.Max(0, _length + chunk.Length - capacity);
+                var drop = Math.Max(0, _length + chunk.Length - capacity);
                 _bytes.AsSpan(drop, _length - drop).CopyTo(_bytes);
                 _length -= drop;
                 chunk.CopyTo(_bytes.AsSpan(_length));

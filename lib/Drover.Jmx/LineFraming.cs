@@ -22,8 +22,8 @@ internal static class LineFraming
     /// <summary>The first line in <paramref name="received"/>, checked against <paramref name="maxLength"/> bytes.</summary>
     public static (LineStatus Status, int Length) Find(ReadOnlySpan<byte> received, int maxLength)
     {
-        int scanned = Math.Min(received.Length, maxLength + 1);
-        int newline = received[..scanned].IndexOf((byte)'\n');
+        var scanned = Math.Min(received.Length, maxLength + 1);
+        var newline = received[..scanned].IndexOf((byte)'\n');
         if (newline >= 0)
         {
             return newline <= maxLength ? (LineStatus.Line, newline) : (LineStatus.TooLong, 0);

@@ -50,7 +50,7 @@ public static class MesosDuration
     public static TimeSpan Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return TryParse(text, out TimeSpan value, out string? error) ? value : throw new FormatException(error);
+        return TryParse(text, out var value, out var error) ? value : throw new FormatException(error);
     }
 
     /// <summary>Parses a Mesos duration string; false (and <see cref="TimeSpan.Zero"/>) if it is not one.</summary>
@@ -60,7 +60,7 @@ public static class MesosDuration
     public static bool TryParse(string? text, out TimeSpan value, out string? error)
     {
         value = TimeSpan.Zero;
-        if (!TryParseNanoseconds(text, out long nanoseconds, out error))
+        if (!TryParseNanoseconds(text, out var nanoseconds, out error))
         {
             return false;
         }
@@ -80,7 +80,7 @@ public static class MesosDuration
         }
 
         // Like stout: the number runs up to the first character that is neither a digit nor '.'.
-        int end = 0;
+        var end = 0;
         while (end < text.Length && (char.IsAsciiDigit(text[end]) || text[end] == '.'))
         {
             end++;
@@ -92,15 +92,15 @@ public static class MesosDuration
             return false;
         }
 
-        string number = text[..end];
+        var number = text[..end];
         if (!IsDecimalNumber(number))
         {
             error = $"Invalid Mesos duration '{text}': failed to convert '{number}' to a number";
             return false;
         }
 
-        string unit = text[end..];
-        long unitNanos = UnitNanoseconds(unit);
+        var unit = text[end..];
+        var unitNanos = UnitNanoseconds(unit);
         if (unitNanos == 0)
         {
             error = $"Invalid Mesos duration '{text}': unknown duration unit '{unit}'; {SupportedUnits}";
@@ -109,8 +109,8 @@ public static class MesosDuration
 
         try
         {
-            decimal value = decimal.Parse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-            decimal total = decimal.Truncate(value * unitNanos);
+            var value = decimal.Parse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            var total = decimal.Truncate(value * unitNanos);
             if (total > long.MaxValue)
             {
                 throw new OverflowException();
@@ -138,13 +138,13 @@ public static class MesosDuration
     /// </summary>
     public static string Format(TimeSpan value)
     {
-        Int128 nanoseconds = (Int128)value.Ticks * NanosecondsPerTick;
-        string sign = nanoseconds < 0 ? "-" : "";
-        Int128 magnitude = Int128.Abs(nanoseconds);
+        var nanoseconds = (Int128)value.Ticks * NanosecondsPerTick;
+        var sign = nanoseconds < 0 ? "-" : "";
+        var magnitude = Int128.Abs(nanoseconds);
 
-        string text = StoutFormat(magnitude);
+        var text = StoutFormat(magnitude);
         if (nanoseconds >= 0 && nanoseconds <= long.MaxValue
-            && (!TryParseNanoseconds(text, out long parsed, out _) || parsed != nanoseconds))
+            && (!TryParseNanoseconds(text, out var parsed, out _) || parsed != nanoseconds))
         {
             text = WholeNumberFormat(magnitude);
         }
@@ -160,7 +160,7 @@ public static class MesosDuration
             return Whole(nanos, "ns");
         }
 
-        (long unit, string name, long smaller, string smallerName) = nanos switch
+        (var unit, var name, var smaller, var smallerName) = nanos switch
         {
             _ when nanos < Millisecond => (Microsecond, "us", Nanosecond, "ns"),
             _ when nanos < Second => (Millisecond, "ms", Microsecond, "us"),
@@ -182,7 +182,7 @@ public static class MesosDuration
 
     private static string WholeNumberFormat(Int128 nanos)
     {
-        foreach ((string name, long unit) in Units)
+        foreach ((var name, var unit) in Units)
         {
             if (nanos % unit == 0)
             {
@@ -198,17 +198,17 @@ public static class MesosDuration
     /// <summary>nanos / unit rounded to 15 significant digits, without trailing zeros (C++ stream default float format).</summary>
     private static string Significant(Int128 nanos, long unit, string name)
     {
-        decimal value = (decimal)nanos / unit;
-        int integerDigits = decimal.Truncate(value).ToString(CultureInfo.InvariantCulture).Length;
-        decimal rounded = Math.Round(value, Math.Max(0, SignificantDigits - integerDigits), MidpointRounding.ToEven);
+        var value = (decimal)nanos / unit;
+        var integerDigits = decimal.Truncate(value).ToString(CultureInfo.InvariantCulture).Length;
+        var rounded = Math.Round(value, Math.Max(0, SignificantDigits - integerDigits), MidpointRounding.ToEven);
         return rounded.ToString("0.############################", CultureInfo.InvariantCulture) + name;
     }
 
     private static bool IsDecimalNumber(string number)
     {
-        int dots = 0;
-        int digits = 0;
-        foreach (char c in number)
+        var dots = 0;
+        var digits = 0;
+        foreach (var c in number)
         {
             if (c == '.')
             {
@@ -225,7 +225,7 @@ public static class MesosDuration
 
     private static long UnitNanoseconds(string unit)
     {
-        foreach ((string name, long nanos) in Units)
+        foreach ((var name, var nanos) in Units)
         {
             if (string.Equals(name, unit, StringComparison.Ordinal))
             {

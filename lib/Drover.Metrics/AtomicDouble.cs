@@ -13,11 +13,11 @@ internal static class AtomicDouble
 
     public static void Add(ref long bits, double amount)
     {
-        long seen = Volatile.Read(ref bits);
+        var seen = Volatile.Read(ref bits);
         while (true)
         {
-            long next = BitConverter.DoubleToInt64Bits(BitConverter.Int64BitsToDouble(seen) + amount);
-            long before = Interlocked.CompareExchange(ref bits, next, seen);
+            var next = BitConverter.DoubleToInt64Bits(BitConverter.Int64BitsToDouble(seen) + amount);
+            var before = Interlocked.CompareExchange(ref bits, next, seen);
             if (before == seen)
             {
                 return;

@@ -11,7 +11,7 @@ public sealed class Counter : MetricFamily
     internal Counter(string name, string help, ReadOnlySpan<string> labelNames)
         : base(name, help, MetricType.Counter, labelNames)
     {
-        string[] names = LabelNameArray;
+        var names = LabelNameArray;
         _series = new SeriesSet<CounterChild>(name, names.Length, values => new CounterChild(names, values));
         _unlabelled = names.Length == 0 ? _series.GetOrAdd([]) : null;
     }
@@ -30,13 +30,13 @@ public sealed class Counter : MetricFamily
 
     internal override void Write(ref ExpositionWriter writer, Action<Exception>? onError)
     {
-        CounterChild[] series = _series.Snapshot;
+        var series = _series.Snapshot;
         if (series.Length == 0)
         {
             return;
         }
         WriteHeader(ref writer);
-        foreach (CounterChild child in series)
+        foreach (var child in series)
         {
             WriteSample(ref writer, NameUtf8, child.LabelBlock, child.Value);
         }

@@ -11,7 +11,7 @@ public sealed class Gauge : MetricFamily
     internal Gauge(string name, string help, ReadOnlySpan<string> labelNames)
         : base(name, help, MetricType.Gauge, labelNames)
     {
-        string[] names = LabelNameArray;
+        var names = LabelNameArray;
         _series = new SeriesSet<GaugeChild>(name, names.Length, values => new GaugeChild(names, values));
         _unlabelled = names.Length == 0 ? _series.GetOrAdd([]) : null;
     }
@@ -32,13 +32,13 @@ public sealed class Gauge : MetricFamily
 
     internal override void Write(ref ExpositionWriter writer, Action<Exception>? onError)
     {
-        GaugeChild[] series = _series.Snapshot;
+        var series = _series.Snapshot;
         if (series.Length == 0)
         {
             return;
         }
         WriteHeader(ref writer);
-        foreach (GaugeChild child in series)
+        foreach (var child in series)
         {
             WriteSample(ref writer, NameUtf8, child.LabelBlock, child.Value);
         }

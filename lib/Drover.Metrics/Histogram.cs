@@ -25,7 +25,7 @@ public sealed class Histogram : MetricFamily
     {
         _bounds = CheckBuckets(name, buckets);
         _boundLabels = new byte[_bounds.Length + 1][];
-        for (int i = 0; i < _bounds.Length; i++)
+        for (var i = 0; i < _bounds.Length; i++)
         {
             _boundLabels[i] = Encoding.ASCII.GetBytes($"le=\"{GoFloat.Format(_bounds[i])}\"}}");
         }
@@ -33,8 +33,8 @@ public sealed class Histogram : MetricFamily
         _bucketName = Encoding.UTF8.GetBytes(name + "_bucket");
         _sumName = Encoding.UTF8.GetBytes(name + "_sum");
         _countName = Encoding.UTF8.GetBytes(name + "_count");
-        string[] names = LabelNameArray;
-        double[] bounds = _bounds;
+        var names = LabelNameArray;
+        var bounds = _bounds;
         _series = new SeriesSet<HistogramChild>(name, names.Length, values => new HistogramChild(names, values, bounds));
         _unlabelled = names.Length == 0 ? _series.GetOrAdd([]) : null;
     }
@@ -50,7 +50,7 @@ public sealed class Histogram : MetricFamily
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         var buckets = new double[count];
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
             buckets[i] = start + (i * width);
         }
@@ -64,8 +64,8 @@ public sealed class Histogram : MetricFamily
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(start);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(factor, 1);
         var buckets = new double[count];
-        double bound = start;
-        for (int i = 0; i < count; i++)
+        var bound = start;
+        for (var i = 0; i < count; i++)
         {
             buckets[i] = bound;
             bound *= factor;
@@ -84,13 +84,13 @@ public sealed class Histogram : MetricFamily
 
     internal override void Write(ref ExpositionWriter writer, Action<Exception>? onError)
     {
-        HistogramChild[] series = _series.Snapshot;
+        var series = _series.Snapshot;
         if (series.Length == 0)
         {
             return;
         }
         WriteHeader(ref writer);
-        foreach (HistogramChild child in series)
+        foreach (var child in series)
         {
             WriteChild(ref writer, child);
         }
@@ -101,7 +101,7 @@ public sealed class Histogram : MetricFamily
         // _count is the +Inf bucket as read here, not a separate counter, so the two always agree
         // even while observations race with the scrape; _sum may be a few observations off.
         long cumulative = 0;
-        for (int i = 0; i < _boundLabels.Length; i++)
+        for (var i = 0; i < _boundLabels.Length; i++)
         {
             cumulative += child.BucketCount(i);
             writer.Write(_bucketName);
@@ -119,9 +119,9 @@ public sealed class Histogram : MetricFamily
     {
         ArgumentNullException.ThrowIfNull(buckets);
         var bounds = new List<double>(buckets.Count);
-        for (int i = 0; i < buckets.Count; i++)
+        for (var i = 0; i < buckets.Count; i++)
         {
-            double bound = buckets[i];
+            var bound = buckets[i];
             if (double.IsNaN(bound))
             {
                 throw new ArgumentException($"Histogram '{name}': bucket {i} is NaN.", nameof(buckets));
@@ -166,7 +166,7 @@ public sealed class HistogramChild : MetricSeries
         get
         {
             long total = 0;
-            for (int i = 0; i < _counts.Length; i++)
+            for (var i = 0; i < _counts.Length; i++)
             {
                 total += Volatile.Read(ref _counts[i]);
             }
@@ -185,11 +185,11 @@ public sealed class HistogramChild : MetricSeries
     /// <summary>The first bucket whose bound is >= value; NaN compares false everywhere and lands in +Inf, as in Go.</summary>
     private int BucketIndex(double value)
     {
-        int low = 0;
-        int high = _bounds.Length;
+        var low = 0;
+        var high = _bounds.Length;
         while (low < high)
         {
-            int middle = (low + high) >>> 1;
+            var middle = (low + high) >>> 1;
             if (_bounds[middle] >= value)
             {
                 high = middle;

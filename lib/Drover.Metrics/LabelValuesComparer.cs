@@ -26,9 +26,9 @@ internal sealed class LabelValuesComparer : IEqualityComparer<string[]>, IAltern
     /// <summary>Lexicographic ordinal order: series of a family are written in this order.</summary>
     public static int Compare(string[] x, string[] y)
     {
-        for (int i = 0; i < x.Length && i < y.Length; i++)
+        for (var i = 0; i < x.Length && i < y.Length; i++)
         {
-            int c = string.CompareOrdinal(x[i], y[i]);
+            var c = string.CompareOrdinal(x[i], y[i]);
             if (c != 0)
             {
                 return c;
@@ -43,7 +43,7 @@ internal sealed class LabelValuesComparer : IEqualityComparer<string[]>, IAltern
         {
             return false;
         }
-        for (int i = 0; i < x.Length; i++)
+        for (var i = 0; i < x.Length; i++)
         {
             if (!string.Equals(x[i], y[i], StringComparison.Ordinal))
             {
@@ -56,7 +56,7 @@ internal sealed class LabelValuesComparer : IEqualityComparer<string[]>, IAltern
     private static int Hash(ReadOnlySpan<string> values)
     {
         var hash = new HashCode();
-        foreach (string value in values)
+        foreach (var value in values)
         {
             hash.Add(value, StringComparer.Ordinal);
         }

@@ -28,7 +28,7 @@ public sealed class MetricDescriptor
         Header = TextFormat.EncodeHeader(name, help, type);
         NameUtf8 = Encoding.UTF8.GetBytes(name);
         LabelOpenings = new byte[_labelNames.Length][];
-        for (int i = 0; i < _labelNames.Length; i++)
+        for (var i = 0; i < _labelNames.Length; i++)
         {
             LabelOpenings[i] = Encoding.UTF8.GetBytes((i == 0 ? "{" : ",") + _labelNames[i] + "=\"");
         }

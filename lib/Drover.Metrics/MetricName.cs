@@ -17,7 +17,7 @@ public static class MetricName
         {
             return false;
         }
-        foreach (char c in name.AsSpan(1))
+        foreach (var c in name.AsSpan(1))
         {
             if (!IsMetricNameStart(c) && !IsDigit(c))
             {
@@ -33,7 +33,7 @@ public static class MetricName
         {
             return false;
         }
-        foreach (char c in name.AsSpan(1))
+        foreach (var c in name.AsSpan(1))
         {
             if (!IsLabelNameStart(c) && !IsDigit(c))
             {
@@ -61,9 +61,9 @@ public static class MetricName
     public static string[] ValidateLabelNames(ReadOnlySpan<string> labelNames, MetricType type, string metricName)
     {
         var copy = labelNames.ToArray();
-        for (int i = 0; i < copy.Length; i++)
+        for (var i = 0; i < copy.Length; i++)
         {
-            string label = copy[i] ?? throw new ArgumentException($"Metric '{metricName}': label name {i} is null.", nameof(labelNames));
+            var label = copy[i] ?? throw new ArgumentException($"Metric '{metricName}': label name {i} is null.", nameof(labelNames));
             if (!IsValidLabelName(label))
             {
                 throw new ArgumentException(
@@ -79,7 +79,7 @@ public static class MetricName
                 throw new ArgumentException(
                     $"Histogram '{metricName}': label name 'le' is reserved for the bucket bound.", nameof(labelNames));
             }
-            for (int j = 0; j < i; j++)
+            for (var j = 0; j < i; j++)
             {
                 if (copy[j] == label)
                 {

@@ -58,7 +58,7 @@ public sealed class MetricRegistry
     {
         ArgumentNullException.ThrowIfNull(collector);
         MetricDescriptor[] families = [.. collector.Families ?? throw new ArgumentException("The collector's Families is null.", nameof(collector))];
-        string owner = $"collector {collector.GetType().Name}";
+        var owner = $"collector {collector.GetType().Name}";
         lock (_registrationGate)
         {
             if (_collectorFamilies.ContainsKey(collector))
@@ -66,7 +66,7 @@ public sealed class MetricRegistry
                 throw new InvalidOperationException($"This {owner} is already registered.");
             }
             var names = new List<string>();
-            foreach (MetricDescriptor family in families)
+            foreach (var family in families)
             {
                 ArgumentNullException.ThrowIfNull(family, nameof(collector));
                 names.Add(family.Name);
@@ -87,7 +87,7 @@ public sealed class MetricRegistry
             {
                 return false;
             }
-            foreach (string name in family.SampleNames)
+            foreach (var name in family.SampleNames)
             {
                 _takenNames.Remove(name);
             }
@@ -101,12 +101,12 @@ public sealed class MetricRegistry
         ArgumentNullException.ThrowIfNull(collector);
         lock (_registrationGate)
         {
-            if (!_collectorFamilies.Remove(collector, out MetricDescriptor[]? families))
+            if (!_collectorFamilies.Remove(collector, out var families))
             {
                 return false;
             }
             _collectors.Remove(collector);
-            foreach (MetricDescriptor family in families)
+            foreach (var family in families)
             {
                 _takenNames.Remove(family.Name);
             }
@@ -119,7 +119,7 @@ public sealed class MetricRegistry
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        Layout layout = Volatile.Read(ref _layout);
+        var layout = Volatile.Read(ref _layout);
         lock (_scrapeGate)
         {
             try
@@ -127,7 +127,7 @@ public sealed class MetricRegistry
                 Collect(layout);
                 _sink.Group(layout.SlotCount);
                 var writer = new ExpositionWriter(output);
-                foreach (Entry entry in layout.Entries)
+                foreach (var entry in layout.Entries)
                 {
                     if (entry.Family is not null)
                     {
@@ -151,9 +151,9 @@ public sealed class MetricRegistry
     private void Collect(Layout layout)
     {
         _sink.Reset();
-        for (int i = 0; i < layout.Collectors.Length; i++)
+        for (var i = 0; i < layout.Collectors.Length; i++)
         {
-            IMetricCollector collector = layout.Collectors[i];
+            var collector = layout.Collectors[i];
             var mark = _sink.Mark;
             _sink.Begin(layout.CollectorFamilies[i], layout.SlotBases[i]);
             try
@@ -190,9 +190,9 @@ public sealed class MetricRegistry
     private void TakeNames(IEnumerable<string> names, string owner)
     {
         var taking = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string name in names)
+        foreach (var name in names)
         {
-            if (_takenNames.TryGetValue(name, out string? holder))
+            if (_takenNames.TryGetValue(name, out var holder))
             {
                 throw new InvalidOperationException(
                     $"Cannot register {owner}: the metric name '{name}' is already used by {holder}.");
@@ -202,7 +202,7 @@ public sealed class MetricRegistry
                 throw new InvalidOperationException($"Cannot register {owner}: it declares the metric name '{name}' twice.");
             }
         }
-        foreach (string name in taking)
+        foreach (var name in taking)
         {
             _takenNames.Add(name, owner);
         }
@@ -211,19 +211,19 @@ public sealed class MetricRegistry
     private void Publish()
     {
         var entries = new List<Entry>(_families.Count);
-        foreach (MetricFamily family in _families)
+        foreach (var family in _families)
         {
             entries.Add(new Entry(family.Name, family, null, -1));
         }
         var collectors = _collectors.ToArray();
         var collectorFamilies = new MetricDescriptor[collectors.Length][];
         var slotBases = new int[collectors.Length];
-        int slot = 0;
-        for (int i = 0; i < collectors.Length; i++)
+        var slot = 0;
+        for (var i = 0; i < collectors.Length; i++)
         {
             collectorFamilies[i] = _collectorFamilies[collectors[i]];
             slotBases[i] = slot;
-            foreach (MetricDescriptor descriptor in collectorFamilies[i])
+            foreach (var descriptor in collectorFamilies[i])
             {
                 entries.Add(new Entry(descriptor.Name, null, descriptor, slot++));
             }

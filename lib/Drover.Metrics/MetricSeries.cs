@@ -13,7 +13,7 @@ public abstract class MetricSeries
     private protected MetricSeries(string[] labelNames, string[] labelValues)
     {
         _labelValues = labelValues;
-        byte[] pairs = TextFormat.EncodeLabelPairs(labelNames, labelValues);
+        var pairs = TextFormat.EncodeLabelPairs(labelNames, labelValues);
         LabelBlock = pairs.Length == 0 ? [] : [(byte)'{', .. pairs, (byte)'}'];
         BucketPrefix = pairs.Length == 0 ? [(byte)'{'] : [(byte)'{', .. pairs, (byte)','];
     }

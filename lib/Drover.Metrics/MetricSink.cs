@@ -25,7 +25,7 @@ public sealed class MetricSink
     public void Add(MetricDescriptor family, double value, params ReadOnlySpan<string> labelValues)
     {
         ArgumentNullException.ThrowIfNull(family);
-        int index = Array.IndexOf(_families, family);
+        var index = Array.IndexOf(_families, family);
         if (index < 0)
         {
             throw new InvalidOperationException(
@@ -36,8 +36,8 @@ public sealed class MetricSink
             throw new ArgumentException(
                 $"Metric '{family.Name}' has {family.LabelCount} label(s); {labelValues.Length} value(s) were given.", nameof(labelValues));
         }
-        int labelStart = _labelValues.Count;
-        foreach (string labelValue in labelValues)
+        var labelStart = _labelValues.Count;
+        foreach (var labelValue in labelValues)
         {
             if (labelValue is null)
             {
@@ -87,20 +87,20 @@ public sealed class MetricSink
         {
             _order = new int[Math.Max(samples.Length, _order.Length * 2)];
         }
-        foreach (Sample sample in samples)
+        foreach (var sample in samples)
         {
             _slotStarts[sample.Slot + 1]++;
         }
-        for (int slot = 0; slot < slotCount; slot++)
+        for (var slot = 0; slot < slotCount; slot++)
         {
             _slotStarts[slot + 1] += _slotStarts[slot];
         }
         // Fill using a moving cursor per slot, then shift the starts back.
-        for (int i = 0; i < samples.Length; i++)
+        for (var i = 0; i < samples.Length; i++)
         {
             _order[_slotStarts[samples[i].Slot]++] = i;
         }
-        for (int slot = slotCount; slot > 0; slot--)
+        for (var slot = slotCount; slot > 0; slot--)
         {
             _slotStarts[slot] = _slotStarts[slot - 1];
         }
@@ -110,19 +110,19 @@ public sealed class MetricSink
     /// <summary>Writes one collected family, or nothing if its collector added no sample for it.</summary>
     internal void WriteFamily(ref ExpositionWriter writer, MetricDescriptor family, int slot)
     {
-        int start = _slotStarts[slot];
-        int end = _slotStarts[slot + 1];
+        var start = _slotStarts[slot];
+        var end = _slotStarts[slot + 1];
         if (start == end)
         {
             return;
         }
         writer.Write(family.Header);
         ReadOnlySpan<Sample> samples = CollectionsMarshal.AsSpan(_samples);
-        for (int i = start; i < end; i++)
+        for (var i = start; i < end; i++)
         {
-            Sample sample = samples[_order[i]];
+            var sample = samples[_order[i]];
             writer.Write(family.NameUtf8);
-            for (int label = 0; label < family.LabelCount; label++)
+            for (var label = 0; label < family.LabelCount; label++)
             {
                 writer.Write(family.LabelOpenings[label]);
                 writer.WriteEscaped(_labelValues[sample.LabelStart + label], TextFormat.LabelValueSpecials);

@@ -32,7 +32,7 @@ internal sealed class SeriesSet<TSeries>
     public TSeries GetOrAdd(ReadOnlySpan<string> labelValues)
     {
         CheckCount(labelValues);
-        if (_lookup.TryGetValue(new LabelValuesSpan(labelValues), out TSeries? existing))
+        if (_lookup.TryGetValue(new LabelValuesSpan(labelValues), out var existing))
         {
             return existing;
         }
@@ -44,14 +44,14 @@ internal sealed class SeriesSet<TSeries>
         CheckCount(labelValues);
         lock (_gate)
         {
-            if (!_lookup.TryRemove(new LabelValuesSpan(labelValues), out _, out TSeries? removed))
+            if (!_lookup.TryRemove(new LabelValuesSpan(labelValues), out _, out var removed))
             {
                 return false;
             }
-            TSeries[] current = _sorted;
+            var current = _sorted;
             var next = new TSeries[current.Length - 1];
-            int n = 0;
-            foreach (TSeries series in current)
+            var n = 0;
+            foreach (var series in current)
             {
                 if (!ReferenceEquals(series, removed))
                 {
@@ -65,7 +65,7 @@ internal sealed class SeriesSet<TSeries>
 
     private TSeries Add(ReadOnlySpan<string> labelValues)
     {
-        for (int i = 0; i < labelValues.Length; i++)
+        for (var i = 0; i < labelValues.Length; i++)
         {
             if (labelValues[i] is null)
             {
@@ -74,12 +74,12 @@ internal sealed class SeriesSet<TSeries>
         }
         lock (_gate)
         {
-            if (_lookup.TryGetValue(new LabelValuesSpan(labelValues), out TSeries? raced))
+            if (_lookup.TryGetValue(new LabelValuesSpan(labelValues), out var raced))
             {
                 return raced;
             }
-            string[] key = labelValues.ToArray();
-            TSeries series = _create(key);
+            var key = labelValues.ToArray();
+            var series = _create(key);
             _byValues[key] = series;
             Volatile.Write(ref _sorted, InsertSorted(_sorted, series));
             return series;
@@ -88,7 +88,7 @@ internal sealed class SeriesSet<TSeries>
 
     private static TSeries[] InsertSorted(TSeries[] current, TSeries series)
     {
-        int at = 0;
+        var at = 0;
         while (at < current.Length && LabelValuesComparer.Compare(current[at].LabelValueArray, series.LabelValueArray) < 0)
         {
             at++;

@@ -8,7 +8,7 @@ public readonly record struct ChildExit(int Pid, int? ExitCode, int? Signal, boo
     /// <summary>Decodes a wait status the way WIFEXITED / WEXITSTATUS / WTERMSIG / WCOREDUMP do.</summary>
     public static ChildExit FromWaitStatus(int pid, int status)
     {
-        int low = status & 0x7f;
+        var low = status & 0x7f;
         if (low == 0)
         {
             return new ChildExit(pid, (status >> 8) & 0xff, null, false);

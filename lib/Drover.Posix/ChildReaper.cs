@@ -59,7 +59,7 @@ public static unsafe class ChildReaper
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
+        var errno = Marshal.GetLastPInvokeError();
         return errno == Errno.EINVAL ? false : throw new PosixException("prctl(PR_SET_CHILD_SUBREAPER)", errno);
     }
 
@@ -68,7 +68,7 @@ public static unsafe class ChildReaper
     {
         get
         {
-            int value = 0;
+            var value = 0;
             return Libc.prctl(Libc.PR_GET_CHILD_SUBREAPER, (nuint)(&value), 0, 0, 0) == 0
                 ? value != 0
                 : throw PosixException.FromLastError("prctl(PR_GET_CHILD_SUBREAPER)");
@@ -126,18 +126,18 @@ public static unsafe class ChildReaper
 
     private static void Run()
     {
-        Action<ChildExit> onExit = _onExit!;
+        var onExit = _onExit!;
         while (true)
         {
             int status;
-            int pid = Libc.waitpid(-1, &status, Libc.__WALL);
+            var pid = Libc.waitpid(-1, &status, Libc.__WALL);
             if (pid > 0)
             {
                 onExit(ChildExit.FromWaitStatus(pid, status));
                 continue;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             switch (errno)
             {
                 case Errno.EINTR:
@@ -155,21 +155,21 @@ public static unsafe class ChildReaper
 
     private static void RestoreDefaultSigchld()
     {
-        byte* current = stackalloc byte[Libc.SigActionSize];
+        var current = stackalloc byte[Libc.SigActionSize];
         new Span<byte>(current, Libc.SigActionSize).Clear();
         if (Libc.sigaction(Signals.SIGCHLD, null, current) != 0)
         {
             throw PosixException.FromLastError("sigaction", "SIGCHLD");
         }
 
-        nint handler = *(nint*)current;
-        int flags = *(int*)(current + Libc.SigActionFlagsOffset);
+        var handler = *(nint*)current;
+        var flags = *(int*)(current + Libc.SigActionFlagsOffset);
         if (handler != Libc.SIG_IGN && (handler != Libc.SIG_DFL || (flags & Libc.SA_NOCLDWAIT) == 0))
         {
             return;
         }
 
-        byte* defaults = stackalloc byte[Libc.SigActionSize];
+        var defaults = stackalloc byte[Libc.SigActionSize];
         new Span<byte>(defaults, Libc.SigActionSize).Clear(); // SIG_DFL, empty mask, no flags
         if (Libc.sigaction(Signals.SIGCHLD, defaults, null) != 0)
         {

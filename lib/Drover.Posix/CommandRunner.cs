@@ -122,7 +122,7 @@ public static class CommandRunner
 
     private static unsafe (SafeFileHandle Read, SafeFileHandle Write) CreatePipe()
     {
-        int* fds = stackalloc int[2];
+        var fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
         {
             throw PosixException.FromLastError("pipe2");

@@ -16,8 +16,8 @@ internal static class ExecutableResolver
     {
         if (executable.Contains('/', StringComparison.Ordinal))
         {
-            string path = Path.IsPathRooted(executable) ? executable : Path.Combine(workingDirectory, executable);
-            int errno = Check(path);
+            var path = Path.IsPathRooted(executable) ? executable : Path.Combine(workingDirectory, executable);
+            var errno = Check(path);
             if (errno != 0)
             {
                 throw new ProcessSpawnException(executable, errno, $"'{path}' {Explain(errno)}");
@@ -26,14 +26,14 @@ internal static class ExecutableResolver
             return path;
         }
 
-        string searchPath = FindPath(environment) ?? DefaultSearchPath;
-        int firstError = Errno.ENOENT;
-        foreach (string entry in searchPath.Split(':'))
+        var searchPath = FindPath(environment) ?? DefaultSearchPath;
+        var firstError = Errno.ENOENT;
+        foreach (var entry in searchPath.Split(':'))
         {
             // An empty PATH entry means the current directory, which for the child is its working directory.
-            string directory = entry.Length == 0 ? workingDirectory : Path.Combine(workingDirectory, entry);
-            string candidate = Path.Combine(directory, executable);
-            int errno = Check(candidate);
+            var directory = entry.Length == 0 ? workingDirectory : Path.Combine(workingDirectory, entry);
+            var candidate = Path.Combine(directory, executable);
+            var errno = Check(candidate);
             if (errno == 0)
             {
                 return candidate;
@@ -46,7 +46,7 @@ internal static class ExecutableResolver
             }
         }
 
-        string reason = firstError == Errno.EACCES
+        var reason = firstError == Errno.EACCES
             ? $"found in PATH '{searchPath}' but not executable"
             : $"not found in PATH '{searchPath}'";
         throw new ProcessSpawnException(executable, firstError, reason);
@@ -55,7 +55,7 @@ internal static class ExecutableResolver
     private static string? FindPath(IReadOnlyList<KeyValuePair<string, string>> environment)
     {
         // getenv returns the first match; do the same.
-        foreach (KeyValuePair<string, string> pair in environment)
+        foreach (var pair in environment)
         {
             if (pair.Key == "PATH")
             {

@@ -122,7 +122,7 @@ public sealed class OrphanGuard : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             Retire();
             (_pipe, _watchdog) = StartWatchdog();
-            foreach (int group in _groups)
+            foreach (var group in _groups)
             {
                 Send("add", group);
             }
@@ -161,7 +161,7 @@ public sealed class OrphanGuard : IDisposable
 
     private void Retire()
     {
-        foreach (int group in _groups)
+        foreach (var group in _groups)
         {
             Send("del", group);
         }
@@ -171,7 +171,7 @@ public sealed class OrphanGuard : IDisposable
 
     private static (SafeFileHandle Pipe, ProcessInfo? Watchdog) StartWatchdog()
     {
-        SpawnedProcess spawned = ProcessSpawner.Spawn(new SpawnRequest
+        var spawned = ProcessSpawner.Spawn(new SpawnRequest
         {
             Executable = "/bin/sh",
             Arguments = ["sh", "-c", Script, "drover-orphan-guard"],
@@ -184,13 +184,13 @@ public sealed class OrphanGuard : IDisposable
         });
 
         // Remember the start time so IsAlive is not fooled by a reused pid.
-        _ = ProcessTree.TryRead(spawned.Pid, out ProcessInfo? info);
+        _ = ProcessTree.TryRead(spawned.Pid, out var info);
         return (spawned.StdinWrite!, info ?? new ProcessInfo(spawned.Pid, 0, spawned.Pid, spawned.Pid, "sh", 'R', 0));
     }
 
     private static bool IsRunning(ProcessInfo? watchdog) =>
         watchdog is not null
-        && ProcessTree.TryRead(watchdog.Pid, out ProcessInfo? now)
+        && ProcessTree.TryRead(watchdog.Pid, out var now)
         && !now.IsZombie
         && (watchdog.StartTimeTicks == 0 || now.StartTimeTicks == watchdog.StartTimeTicks);
 
@@ -206,25 +206,25 @@ public sealed class OrphanGuard : IDisposable
         }
 
         // "add 4194304\n" is far below PIPE_BUF, so each line reaches the watchdog in one piece.
-        byte[] line = Encoding.ASCII.GetBytes(verb + " " + group.ToString(CultureInfo.InvariantCulture) + "\n");
-        bool added = false;
+        var line = Encoding.ASCII.GetBytes(verb + " " + group.ToString(CultureInfo.InvariantCulture) + "\n");
+        var added = false;
         try
         {
             _pipe.DangerousAddRef(ref added);
-            int fd = (int)_pipe.DangerousGetHandle();
+            var fd = (int)_pipe.DangerousGetHandle();
             fixed (byte* bytes = line)
             {
-                int offset = 0;
+                var offset = 0;
                 while (offset < line.Length)
                 {
-                    nint written = Libc.write(fd, bytes + offset, (nuint)(line.Length - offset));
+                    var written = Libc.write(fd, bytes + offset, (nuint)(line.Length - offset));
                     if (written >= 0)
                     {
                         offset += (int)written;
                         continue;
                     }
 
-                    int errno = Marshal.GetLastPInvokeError();
+                    var errno = Marshal.GetLastPInvokeError();
                     if (errno == Errno.EINTR)
                     {
                         continue;

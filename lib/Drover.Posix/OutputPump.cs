@@ -34,7 +34,7 @@ public sealed unsafe class OutputPump : IDisposable
     public OutputPump(Action<Exception>? onSinkError = null)
     {
         _onSinkError = onSinkError;
-        int* fds = stackalloc int[2];
+        var fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0)
         {
             throw PosixException.FromLastError("pipe2");
@@ -88,7 +88,7 @@ public sealed unsafe class OutputPump : IDisposable
         _thread.Join();
         _ = Libc.close(_wakeRead);
         _ = Libc.close(_wakeWrite);
-        foreach (Entry entry in _leftOver ?? [])
+        foreach (var entry in _leftOver ?? [])
         {
             Close(entry);
         }
@@ -104,7 +104,7 @@ public sealed unsafe class OutputPump : IDisposable
     private void Run()
     {
         var entries = new List<Entry>();
-        byte[] buffer = new byte[ReadBufferSize];
+        var buffer = new byte[ReadBufferSize];
         var pollFds = new PollEntry[1];
         try
         {
@@ -117,12 +117,12 @@ public sealed unsafe class OutputPump : IDisposable
                 }
 
                 pollFds[0] = new PollEntry(_wakeRead, PollEvents.In, PollEvents.None);
-                for (int i = 0; i < entries.Count; i++)
+                for (var i = 0; i < entries.Count; i++)
                 {
                     pollFds[i + 1] = new PollEntry(entries[i].Fd, PollEvents.In, PollEvents.None);
                 }
 
-                if (SocketFd.Poll(pollFds.AsSpan(0, entries.Count + 1), -1, out int errno) < 0)
+                if (SocketFd.Poll(pollFds.AsSpan(0, entries.Count + 1), -1, out var errno) < 0)
                 {
                     if (errno == Errno.EINTR)
                     {
@@ -138,7 +138,7 @@ public sealed unsafe class OutputPump : IDisposable
                 }
 
                 // Walk backwards so removing an entry does not shift the ones still to visit.
-                for (int i = entries.Count - 1; i >= 0; i--)
+                for (var i = entries.Count - 1; i >= 0; i--)
                 {
                     if (pollFds[i + 1].Returned != PollEvents.None && !Pump(entries[i], buffer))
                     {
@@ -170,7 +170,7 @@ public sealed unsafe class OutputPump : IDisposable
 
         if (read < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             // A read end someone set non-blocking may report "nothing yet" after a spurious wake-up.
             return errno == Errno.EAGAIN || Report(new PosixException("read", errno, "(output pump)"));
         }
@@ -216,7 +216,7 @@ public sealed unsafe class OutputPump : IDisposable
 
     private void DrainWake()
     {
-        byte* scratch = stackalloc byte[64];
+        var scratch = stackalloc byte[64];
         while (Libc.read(_wakeRead, scratch, 64) > 0)
         {
         }

@@ -32,8 +32,8 @@ public static unsafe class ProcessSpawner
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
-        string workingDirectory = CheckWorkingDirectory(request);
-        string path = ExecutableResolver.Resolve(request.Executable, request.Environment, workingDirectory);
+        var workingDirectory = CheckWorkingDirectory(request);
+        var path = ExecutableResolver.Resolve(request.Executable, request.Environment, workingDirectory);
 
         using var strings = new NativeStrings();
         var stdio = new StdioSetup();
@@ -43,8 +43,8 @@ public static unsafe class ProcessSpawner
             stdio.Prepare(1, request.Stdout, request.Executable);
             stdio.Prepare(2, request.Stderr, request.Executable);
 
-            void* actions = strings.Zeroed(Libc.FileActionsSize);
-            void* attributes = strings.Zeroed(Libc.SpawnAttrSize);
+            var actions = strings.Zeroed(Libc.FileActionsSize);
+            var attributes = strings.Zeroed(Libc.SpawnAttrSize);
             Check(Libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             try
             {
@@ -56,17 +56,17 @@ public static unsafe class ProcessSpawner
                     Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
                     SetAttributes(attributes, request.NewSession, strings);
 
-                    byte** argv = strings.Array(request.Arguments);
-                    byte** envp = strings.Array(FormatEnvironment(request.Environment));
+                    var argv = strings.Array(request.Arguments);
+                    var envp = strings.Array(FormatEnvironment(request.Environment));
                     int pid;
-                    int error = Libc.posix_spawn(&pid, strings.String(path), actions, attributes, argv, envp);
+                    var error = Libc.posix_spawn(&pid, strings.String(path), actions, attributes, argv, envp);
                     if (error != 0)
                     {
                         throw new ProcessSpawnException(request.Executable, error, $"exec of '{path}' in '{workingDirectory}' failed");
                     }
 
                     ChildReaper.NotifyChildStarted();
-                    int processGroupId = request.NewSession ? pid : Libc.getpgrp();
+                    var processGroupId = request.NewSession ? pid : Libc.getpgrp();
                     return stdio.Complete(pid, processGroupId, path);
                 }
                 finally
@@ -106,13 +106,13 @@ public static unsafe class ProcessSpawner
 
         RejectNul(request.Executable, "the executable");
         RejectNul(request.WorkingDirectory, "the working directory");
-        foreach (string argument in request.Arguments)
+        foreach (var argument in request.Arguments)
         {
             ArgumentNullException.ThrowIfNull(argument, nameof(request.Arguments));
             RejectNul(argument, "an argument");
         }
 
-        foreach (KeyValuePair<string, string> pair in request.Environment)
+        foreach (var pair in request.Environment)
         {
             if (string.IsNullOrEmpty(pair.Key) || pair.Key.Contains('=', StringComparison.Ordinal))
             {
@@ -135,14 +135,14 @@ public static unsafe class ProcessSpawner
 
     private static string CheckWorkingDirectory(SpawnRequest request)
     {
-        string directory = Path.GetFullPath(request.WorkingDirectory);
+        var directory = Path.GetFullPath(request.WorkingDirectory);
         if (Directory.Exists(directory))
         {
             return directory;
         }
 
-        int errno = File.Exists(directory) ? Errno.ENOTDIR : Errno.ENOENT;
-        string reason = errno == Errno.ENOTDIR
+        var errno = File.Exists(directory) ? Errno.ENOTDIR : Errno.ENOENT;
+        var reason = errno == Errno.ENOTDIR
             ? $"working directory '{directory}' is not a directory"
             : $"working directory '{directory}' does not exist";
         throw new ProcessSpawnException(request.Executable, errno, reason);
@@ -150,8 +150,8 @@ public static unsafe class ProcessSpawner
 
     private static void SetAttributes(void* attributes, bool newSession, NativeStrings strings)
     {
-        void* empty = strings.Zeroed(Libc.SigSetSize);
-        void* all = strings.Zeroed(Libc.SigSetSize);
+        var empty = strings.Zeroed(Libc.SigSetSize);
+        var all = strings.Zeroed(Libc.SigSetSize);
         _ = Libc.sigemptyset(empty);
         // Signals 1 to 64, set as raw bits: sigfillset would leave out glibc's internal signals 32 and 33
         // (SIGCANCEL, SIGSETXID), and the spawn child then sets those to SIG_IGN, which exec keeps. SIGKILL and
@@ -171,7 +171,7 @@ public static unsafe class ProcessSpawner
     private static List<string> FormatEnvironment(IReadOnlyList<KeyValuePair<string, string>> environment)
     {
         var entries = new List<string>(environment.Count);
-        foreach (KeyValuePair<string, string> pair in environment)
+        foreach (var pair in environment)
         {
             entries.Add(pair.Key + "=" + pair.Value);
         }
@@ -204,7 +204,7 @@ public static unsafe class ProcessSpawner
                     _childFds[stream] = OpenForChild("/dev/null", stream == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, executable, "/dev/null");
                     break;
                 case StdioKind.File:
-                    int flags = stream == 0
+                    var flags = stream == 0
                         ? Libc.O_RDONLY
                         : Libc.O_WRONLY | Libc.O_CREAT | (target.Append ? Libc.O_APPEND : Libc.O_TRUNC);
                     _childFds[stream] = OpenForChild(target.Path!, flags, executable, StreamName(stream) + " file");
@@ -222,7 +222,7 @@ public static unsafe class ProcessSpawner
 
         public void AddActions(void* actions)
         {
-            for (int stream = 0; stream < 3; stream++)
+            for (var stream = 0; stream < 3; stream++)
             {
                 if (_childFds[stream] >= 0)
                 {
@@ -247,7 +247,7 @@ public static unsafe class ProcessSpawner
 
         public void CloseChildEnds()
         {
-            for (int i = 0; i < 3; i++)
+            for (var i = 0; i < 3; i++)
             {
                 if (_childFds[i] >= 0)
                 {
@@ -259,7 +259,7 @@ public static unsafe class ProcessSpawner
 
         public void DisposeParentEnds()
         {
-            foreach (SafeFileHandle? handle in _parentEnds)
+            foreach (var handle in _parentEnds)
             {
                 handle?.Dispose();
             }
@@ -269,15 +269,15 @@ public static unsafe class ProcessSpawner
 
         private void CreatePipe(int stream)
         {
-            int* fds = stackalloc int[2];
+            var fds = stackalloc int[2];
             if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
             {
                 throw PosixException.FromLastError("pipe2");
             }
 
             // stdin: the child reads, we write. stdout/stderr: the child writes, we read.
-            int childEnd = stream == 0 ? fds[0] : fds[1];
-            int parentEnd = stream == 0 ? fds[1] : fds[0];
+            var childEnd = stream == 0 ? fds[0] : fds[1];
+            var parentEnd = stream == 0 ? fds[1] : fds[0];
             _parentEnds[stream] = new SafeFileHandle(parentEnd, ownsHandle: true);
             _childFds[stream] = AboveStdio(childEnd);
         }
@@ -292,7 +292,7 @@ public static unsafe class ProcessSpawner
 
             if (fd < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                var errno = Marshal.GetLastPInvokeError();
                 throw new ProcessSpawnException(executable, errno, $"cannot open {what} '{path}'");
             }
 
@@ -301,11 +301,11 @@ public static unsafe class ProcessSpawner
 
         private static int DuplicateForChild(SafeFileHandle handle)
         {
-            bool added = false;
+            var added = false;
             try
             {
                 handle.DangerousAddRef(ref added);
-                int fd = Libc.fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 3);
+                var fd = Libc.fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 3);
                 return fd >= 0 ? fd : throw PosixException.FromLastError("fcntl(F_DUPFD_CLOEXEC)");
             }
             finally
@@ -328,8 +328,8 @@ public static unsafe class ProcessSpawner
                 return fd;
             }
 
-            int moved = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 3);
-            int errno = Marshal.GetLastPInvokeError();
+            var moved = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 3);
+            var errno = Marshal.GetLastPInvokeError();
             _ = Libc.close(fd);
             return moved >= 0 ? moved : throw new PosixException("fcntl(F_DUPFD_CLOEXEC)", errno);
         }

@@ -23,9 +23,9 @@ public static class ProcessStats
     {
         Span<byte> buffer = stackalloc byte[ProcFs.StatBufferSize];
         var total = default(ResourceUsage);
-        foreach (int pid in pids)
+        foreach (var pid in pids)
         {
-            if (pid > 0 && ProcFs.TryReadStat(pid, buffer, out ProcStat stat, out _))
+            if (pid > 0 && ProcFs.TryReadStat(pid, buffer, out var stat, out _))
             {
                 total += Usage(stat);
             }
@@ -37,15 +37,15 @@ public static class ProcessStats
     /// <summary>Every member of a process group.</summary>
     public static ResourceUsage ForProcessGroup(int processGroupId)
     {
-        int[] pids = ArrayPool<int>.Shared.Rent(512);
+        var pids = ArrayPool<int>.Shared.Rent(512);
         try
         {
-            int count = ProcFs.ListPids(ref pids);
+            var count = ProcFs.ListPids(ref pids);
             Span<byte> buffer = stackalloc byte[ProcFs.StatBufferSize];
             var total = default(ResourceUsage);
-            for (int i = 0; i < count; i++)
+            for (var i = 0; i < count; i++)
             {
-                if (ProcFs.TryReadStat(pids[i], buffer, out ProcStat stat, out _) && stat.ProcessGroupId == processGroupId)
+                if (ProcFs.TryReadStat(pids[i], buffer, out var stat, out _) && stat.ProcessGroupId == processGroupId)
                 {
                     total += Usage(stat);
                 }
@@ -62,19 +62,19 @@ public static class ProcessStats
     /// <summary><paramref name="rootPid"/> and all its descendants.</summary>
     public static ResourceUsage ForTree(int rootPid)
     {
-        int[] pids = ArrayPool<int>.Shared.Rent(512);
-        int[] parents = ArrayPool<int>.Shared.Rent(512);
+        var pids = ArrayPool<int>.Shared.Rent(512);
+        var parents = ArrayPool<int>.Shared.Rent(512);
         var usages = ArrayPool<ResourceUsage>.Shared.Rent(512);
         try
         {
-            int count = ProcFs.ListPids(ref pids);
+            var count = ProcFs.ListPids(ref pids);
             EnsureLength(ref parents, count);
             EnsureLength(ref usages, count);
             Span<byte> buffer = stackalloc byte[ProcFs.StatBufferSize];
-            int rootIndex = -1;
-            for (int i = 0; i < count; i++)
+            var rootIndex = -1;
+            for (var i = 0; i < count; i++)
             {
-                if (ProcFs.TryReadStat(pids[i], buffer, out ProcStat stat, out _))
+                if (ProcFs.TryReadStat(pids[i], buffer, out var stat, out _))
                 {
                     parents[i] = stat.ParentPid;
                     usages[i] = Usage(stat);
@@ -107,24 +107,24 @@ public static class ProcessStats
     /// </summary>
     private static ResourceUsage SumTree(Span<int> pids, Span<int> parents, Span<ResourceUsage> usages, int rootIndex)
     {
-        bool[] marked = ArrayPool<bool>.Shared.Rent(pids.Length);
+        var marked = ArrayPool<bool>.Shared.Rent(pids.Length);
         try
         {
-            Span<bool> inTree = marked.AsSpan(0, pids.Length);
+            var inTree = marked.AsSpan(0, pids.Length);
             inTree.Clear();
             inTree[rootIndex] = true;
-            bool changed = true;
+            var changed = true;
             while (changed)
             {
                 changed = false;
-                for (int i = 0; i < pids.Length; i++)
+                for (var i = 0; i < pids.Length; i++)
                 {
                     if (inTree[i] || parents[i] <= 0)
                     {
                         continue;
                     }
 
-                    int parentIndex = pids.IndexOf(parents[i]);
+                    var parentIndex = pids.IndexOf(parents[i]);
                     if (parentIndex >= 0 && inTree[parentIndex])
                     {
                         inTree[i] = true;
@@ -134,7 +134,7 @@ public static class ProcessStats
             }
 
             var total = default(ResourceUsage);
-            for (int i = 0; i < pids.Length; i++)
+            for (var i = 0; i < pids.Length; i++)
             {
                 if (inTree[i])
                 {

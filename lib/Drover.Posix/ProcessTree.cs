@@ -20,14 +20,14 @@ public static class ProcessTree
 
     /// <summary>Reads one process; throws <see cref="PosixException"/> (ESRCH) when it does not exist.</summary>
     public static ProcessInfo Read(int pid) =>
-        TryRead(pid, out ProcessInfo? info) ? info : throw new PosixException("read", Errno.ESRCH, $"/proc/{pid}/stat");
+        TryRead(pid, out var info) ? info : throw new PosixException("read", Errno.ESRCH, $"/proc/{pid}/stat");
 
     /// <summary>Reads one process; false when it does not exist (any more).</summary>
     public static bool TryRead(int pid, [NotNullWhen(true)] out ProcessInfo? info)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
         Span<byte> buffer = stackalloc byte[ProcFs.StatBufferSize];
-        if (!ProcFs.TryReadStat(pid, buffer, out ProcStat stat, out _))
+        if (!ProcFs.TryReadStat(pid, buffer, out var stat, out _))
         {
             info = null;
             return false;
@@ -40,15 +40,15 @@ public static class ProcessTree
     /// <summary>Every process visible in /proc.</summary>
     public static IReadOnlyList<ProcessInfo> Snapshot()
     {
-        int[] pids = ArrayPool<int>.Shared.Rent(512);
+        var pids = ArrayPool<int>.Shared.Rent(512);
         try
         {
-            int count = ProcFs.ListPids(ref pids);
+            var count = ProcFs.ListPids(ref pids);
             var result = new List<ProcessInfo>(count);
             Span<byte> buffer = stackalloc byte[ProcFs.StatBufferSize];
-            for (int i = 0; i < count; i++)
+            for (var i = 0; i < count; i++)
             {
-                if (ProcFs.TryReadStat(pids[i], buffer, out ProcStat stat, out _))
+                if (ProcFs.TryReadStat(pids[i], buffer, out var stat, out _))
                 {
                     result.Add(ToInfo(stat, buffer));
                 }
@@ -70,9 +70,9 @@ public static class ProcessTree
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var children = new Dictionary<int, List<ProcessInfo>>();
-        foreach (ProcessInfo process in snapshot)
+        foreach (var process in snapshot)
         {
-            if (!children.TryGetValue(process.ParentPid, out List<ProcessInfo>? list))
+            if (!children.TryGetValue(process.ParentPid, out var list))
             {
                 children[process.ParentPid] = list = [];
             }
@@ -84,14 +84,14 @@ public static class ProcessTree
         var queue = new Queue<int>();
         var seen = new HashSet<int> { rootPid };
         queue.Enqueue(rootPid);
-        while (queue.TryDequeue(out int parent))
+        while (queue.TryDequeue(out var parent))
         {
-            if (!children.TryGetValue(parent, out List<ProcessInfo>? list))
+            if (!children.TryGetValue(parent, out var list))
             {
                 continue;
             }
 
-            foreach (ProcessInfo child in list)
+            foreach (var child in list)
             {
                 // A pid seen twice would mean a cycle in a torn snapshot; never loop on it.
                 if (seen.Add(child.Pid))
@@ -128,21 +128,21 @@ public static class ProcessTree
     public static int KillAll(int rootPid, int signal, bool includeRoot = true, IReadOnlyCollection<int>? except = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rootPid);
-        bool freeze = signal == Signals.SIGKILL;
-        int self = Environment.ProcessId;
+        var freeze = signal == Signals.SIGKILL;
+        var self = Environment.ProcessId;
         var signalled = new HashSet<(int Pid, ulong Start)>();
-        int delivered = 0;
-        for (int round = 0; round < MaxKillRounds; round++)
+        var delivered = 0;
+        for (var round = 0; round < MaxKillRounds; round++)
         {
-            IReadOnlyList<ProcessInfo> snapshot = Snapshot();
+            var snapshot = Snapshot();
             var targets = new List<ProcessInfo>(Descendants(snapshot, rootPid));
             if (includeRoot && snapshot.FirstOrDefault(p => p.Pid == rootPid) is { } root)
             {
                 targets.Insert(0, root);
             }
 
-            bool foundNew = false;
-            foreach (ProcessInfo process in targets)
+            var foundNew = false;
+            foreach (var process in targets)
             {
                 if (process.Pid == self || process.Pid == 1 || (except?.Contains(process.Pid) ?? false)
                     || !signalled.Add((process.Pid, process.StartTimeTicks)))
@@ -165,7 +165,7 @@ public static class ProcessTree
 
         if (freeze)
         {
-            foreach ((int pid, _) in signalled)
+            foreach ((var pid, _) in signalled)
             {
                 if (Signals.Send(pid, Signals.SIGKILL))
                 {
@@ -179,7 +179,7 @@ public static class ProcessTree
 
     private static ProcessInfo ToInfo(in ProcStat stat, ReadOnlySpan<byte> text)
     {
-        string command = Encoding.UTF8.GetString(text.Slice(stat.CommandStart, stat.CommandLength));
+        var command = Encoding.UTF8.GetString(text.Slice(stat.CommandStart, stat.CommandLength));
         return new ProcessInfo(stat.Pid, stat.ParentPid, stat.ProcessGroupId, stat.SessionId, command, stat.State, stat.StartTimeTicks);
     }
 }

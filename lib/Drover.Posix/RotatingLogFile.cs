@@ -63,7 +63,7 @@ public sealed class RotatingLogFile : IDisposable
         }
 
         // Left over from a run that kept more files.
-        for (int n = MaxFiles + 1; File.Exists(RotatedPath(n)); n++)
+        for (var n = MaxFiles + 1; File.Exists(RotatedPath(n)); n++)
         {
             File.Delete(RotatedPath(n));
         }
@@ -128,7 +128,7 @@ public sealed class RotatingLogFile : IDisposable
     /// <summary>Writes what fits (or rotates) and returns the rest.</summary>
     private ReadOnlySpan<byte> WriteSomeUnsynchronized(ReadOnlySpan<byte> data)
     {
-        long room = MaxBytes - _length;
+        var room = MaxBytes - _length;
         if (data.Length <= room)
         {
             Append(data);
@@ -136,8 +136,8 @@ public sealed class RotatingLogFile : IDisposable
         }
 
         // Cut after the last complete line that still fits.
-        int fitting = (int)Math.Max(0, room);
-        int lastNewline = data[..fitting].LastIndexOf((byte)'\n');
+        var fitting = (int)Math.Max(0, room);
+        var lastNewline = data[..fitting].LastIndexOf((byte)'\n');
         if (lastNewline >= 0)
         {
             Append(data[..(lastNewline + 1)]);
@@ -147,8 +147,8 @@ public sealed class RotatingLogFile : IDisposable
 
         // The line in progress does not fit. If it would fit in a file of its own, move its start (already
         // in the live file) to a new file; otherwise it is an over-long line: fill this file and go on.
-        int firstNewline = data.IndexOf((byte)'\n');
-        long lineSoFar = _lineTail + (firstNewline >= 0 ? firstNewline + 1 : data.Length);
+        var firstNewline = data.IndexOf((byte)'\n');
+        var lineSoFar = _lineTail + (firstNewline >= 0 ? firstNewline + 1 : data.Length);
         if (lineSoFar <= MaxBytes && _lineTail < _length)
         {
             RotateUnsynchronized(carry: _lineTail);
@@ -169,7 +169,7 @@ public sealed class RotatingLogFile : IDisposable
 
         RandomAccess.Write(_file, data, _length);
         _length += data.Length;
-        int newline = data.LastIndexOf((byte)'\n');
+        var newline = data.LastIndexOf((byte)'\n');
         _lineTail = newline >= 0 ? data.Length - newline - 1 : _lineTail + data.Length;
     }
 
@@ -191,9 +191,9 @@ public sealed class RotatingLogFile : IDisposable
 
         // Only the files this instance knows of are shifted, so rotation costs O(files kept so far), not
         // O(MaxFiles); a file someone deleted in between is skipped.
-        for (int n = Math.Min(_rotated, MaxFiles - 1); n >= 1; n--)
+        for (var n = Math.Min(_rotated, MaxFiles - 1); n >= 1; n--)
         {
-            string from = RotatedPath(n);
+            var from = RotatedPath(n);
             if (File.Exists(from))
             {
                 File.Move(from, RotatedPath(n + 1), overwrite: true);
@@ -207,8 +207,8 @@ public sealed class RotatingLogFile : IDisposable
         }
 
         _rotated = Math.Min(_rotated + 1, MaxFiles);
-        SafeFileHandle old = _file;
-        long oldLength = _length;
+        var old = _file;
+        var oldLength = _length;
         _file = Open(Path, FileMode.Create);
         _length = 0;
         _lineTail = 0;
@@ -228,14 +228,14 @@ public sealed class RotatingLogFile : IDisposable
 
     private void CopyTail(SafeFileHandle from, long fromLength, long count)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, CopyChunk));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, CopyChunk));
         try
         {
-            long offset = fromLength - count;
+            var offset = fromLength - count;
             while (offset < fromLength)
             {
-                int chunk = (int)Math.Min(buffer.Length, fromLength - offset);
-                int read = RandomAccess.Read(from, buffer.AsSpan(0, chunk), offset);
+                var chunk = (int)Math.Min(buffer.Length, fromLength - offset);
+                var read = RandomAccess.Read(from, buffer.AsSpan(0, chunk), offset);
                 if (read <= 0)
                 {
                     throw new IOException($"'{RotatedPath(1)}' ended early while moving a partial line to '{Path}'");
@@ -254,16 +254,16 @@ public sealed class RotatingLogFile : IDisposable
     /// <summary>How many bytes follow the last newline of an existing file (searching at most MaxBytes back).</summary>
     private long MeasureLineTail(SafeFileHandle file, long length)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyChunk);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
         {
-            long end = length;
-            long limit = Math.Max(0, length - MaxBytes);
+            var end = length;
+            var limit = Math.Max(0, length - MaxBytes);
             while (end > limit)
             {
-                int chunk = (int)Math.Min(CopyChunk, end - limit);
-                int read = RandomAccess.Read(file, buffer.AsSpan(0, chunk), end - chunk);
-                int newline = buffer.AsSpan(0, read).LastIndexOf((byte)'\n');
+                var chunk = (int)Math.Min(CopyChunk, end - limit);
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, chunk), end - chunk);
+                var newline = buffer.AsSpan(0, read).LastIndexOf((byte)'\n');
                 if (newline >= 0)
                 {
                     return length - (end - chunk + newline + 1);

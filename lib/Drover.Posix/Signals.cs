@@ -89,7 +89,7 @@ public static class Signals
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
+        var errno = Marshal.GetLastPInvokeError();
         return errno == Errno.EPERM || (errno == Errno.ESRCH ? false : throw new PosixException("kill", errno, $"pid {pid}"));
     }
 
@@ -121,8 +121,8 @@ public static class Signals
             return false;
         }
 
-        string trimmed = text.Trim();
-        if (int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
+        var trimmed = text.Trim();
+        if (int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
             if (number is >= 1 and <= SIGRTMAX)
             {
@@ -133,8 +133,8 @@ public static class Signals
             return false;
         }
 
-        string name = trimmed.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? trimmed : "SIG" + trimmed;
-        for (int i = 1; i < Names.Length; i++)
+        var name = trimmed.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? trimmed : "SIG" + trimmed;
+        for (var i = 1; i < Names.Length; i++)
         {
             if (string.Equals(Names[i], name, StringComparison.OrdinalIgnoreCase))
             {
@@ -161,7 +161,7 @@ public static class Signals
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
+        var errno = Marshal.GetLastPInvokeError();
         return errno == Errno.ESRCH
             ? false
             : throw new PosixException("kill", errno, $"{what} {Math.Abs(target)} with {Describe(signal)}");

@@ -50,7 +50,7 @@ public static unsafe class SocketFd
     {
         while (true)
         {
-            int fd = Libc.accept4(listener, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            var fd = Libc.accept4(listener, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             if (fd >= 0 || errno != Errno.EINTR)
             {
@@ -66,7 +66,7 @@ public static unsafe class SocketFd
         {
             while (true)
             {
-                nint read = Libc.recv(fd, bytes, (nuint)buffer.Length, 0);
+                var read = Libc.recv(fd, bytes, (nuint)buffer.Length, 0);
                 errno = read < 0 ? Marshal.GetLastPInvokeError() : 0;
                 if (read >= 0 || errno != Errno.EINTR)
                 {
@@ -87,12 +87,12 @@ public static unsafe class SocketFd
     /// </param>
     public static int Send(int fd, ReadOnlySpan<byte> data, out int errno, bool closing = false)
     {
-        int flags = Libc.MSG_NOSIGNAL | (closing ? Libc.MSG_MORE : 0);
+        var flags = Libc.MSG_NOSIGNAL | (closing ? Libc.MSG_MORE : 0);
         fixed (byte* bytes = data)
         {
             while (true)
             {
-                nint sent = Libc.send(fd, bytes, (nuint)data.Length, flags);
+                var sent = Libc.send(fd, bytes, (nuint)data.Length, flags);
                 errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
                 if (sent >= 0 || errno != Errno.EINTR)
                 {
@@ -112,7 +112,7 @@ public static unsafe class SocketFd
     {
         fixed (PollEntry* fds = entries)
         {
-            int ready = Libc.poll(fds, (nuint)entries.Length, timeoutMilliseconds);
+            var ready = Libc.poll(fds, (nuint)entries.Length, timeoutMilliseconds);
             errno = ready < 0 ? Marshal.GetLastPInvokeError() : 0;
             return ready;
         }
@@ -135,9 +135,9 @@ public static unsafe class SocketFd
 
     private static IPAddress? Address(int fd, bool peer)
     {
-        byte* storage = stackalloc byte[SockAddrSize];
+        var storage = stackalloc byte[SockAddrSize];
         uint length = SockAddrSize;
-        int result = peer ? Libc.getpeername(fd, storage, &length) : Libc.getsockname(fd, storage, &length);
+        var result = peer ? Libc.getpeername(fd, storage, &length) : Libc.getsockname(fd, storage, &length);
         return result == 0 ? ParseAddress(new ReadOnlySpan<byte>(storage, (int)Math.Min(length, SockAddrSize))) : null;
     }
 
@@ -152,14 +152,14 @@ public static unsafe class SocketFd
         {
             return null;
         }
-        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(sockaddr);
+        var family = BinaryPrimitives.ReadUInt16LittleEndian(sockaddr);
         if (family == AF_INET && sockaddr.Length >= 8)
         {
             return new IPAddress(sockaddr.Slice(4, 4));
         }
         if (family == AF_INET6 && sockaddr.Length >= 24)
         {
-            uint scope = sockaddr.Length >= 28 ? BinaryPrimitives.ReadUInt32LittleEndian(sockaddr.Slice(24, 4)) : 0;
+            var scope = sockaddr.Length >= 28 ? BinaryPrimitives.ReadUInt32LittleEndian(sockaddr.Slice(24, 4)) : 0;
             return new IPAddress(sockaddr.Slice(8, 16), scope);
         }
         return null;

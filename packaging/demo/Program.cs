@@ -1,8 +1,7 @@
 using Drover.Testing;
 using Drover.Testing.Mesos;
 using Drover.V1;
-using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 // A local demonstration of drover-executor. There is no Mesos here: Drover's agent emulator
 // (the one the tests use) plays the Mesos agent's executor API, launches the published

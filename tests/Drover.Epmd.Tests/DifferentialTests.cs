@@ -44,7 +44,7 @@ public sealed partial class DifferentialTests
         gamma1.Dispose();
         gamma2.Dispose();
         pair.AssertSame(PortPlease2Request.ToFrame("gamma")); // polls until both forgot it
-        foreach (byte[] request in new[]
+        foreach (var request in new[]
         {
             PortPlease2Request.ToFrame("alpha"),
             PortPlease2Request.ToFrame("beta"),
@@ -68,7 +68,7 @@ public sealed partial class DifferentialTests
         pair.Register(AliveClient.Node(new string('m', 254), 6002));
         pair.Register(AliveClient.Node("å", 6003));
         byte[] emptyName = [0, 14, EpmdTags.Alive2Request, 0x17, 0x70, 77, 0, 0, 6, 0, 5, 0, 0, 0, 1, 9];
-        foreach (byte[] request in new[]
+        foreach (var request in new[]
         {
             emptyName, // epmd registers an empty name
             AliveClient.Node(new string('x', 256), 1).ToFrame(),
@@ -176,7 +176,7 @@ public sealed partial class DifferentialTests
     // Truncate, extend, or overwrite one byte; anything goes, including the length header.
     private static byte[] Damage(byte[] frame, int damage, int at, byte value)
     {
-        int index = at % frame.Length;
+        var index = at % frame.Length;
         return damage switch
         {
             0 => frame[..index],
@@ -201,7 +201,7 @@ public sealed partial class DifferentialTests
         }
         if ((tag == EpmdTags.NamesRequest || tag == EpmdTags.DumpRequest) && reply.Length >= 4)
         {
-            string text = Encoding.Latin1.GetString(reply, 4, reply.Length - 4);
+            var text = Encoding.Latin1.GetString(reply, 4, reply.Length - 4);
             return [0, 0, 0, 0, .. Encoding.Latin1.GetBytes(Descriptor().Replace(text, "fd = N"))];
         }
         return reply;
@@ -256,7 +256,7 @@ public sealed partial class DifferentialTests
         /// </summary>
         public void AssertSame(byte[] request)
         {
-            byte tag = request.Length > 2 ? request[2] : (byte)0;
+            var tag = request.Length > 2 ? request[2] : (byte)0;
             Reply epmd = default!, ours = default!;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             do
@@ -269,7 +269,7 @@ public sealed partial class DifferentialTests
                 }
             }
             while (clock.Elapsed < TimeSpan.FromSeconds(2) && !IsRegistration(request));
-            string what = Convert.ToHexString(request.Length > 64 ? request[..64] : request);
+            var what = Convert.ToHexString(request.Length > 64 ? request[..64] : request);
             Assert.True(epmd.ClosedByServer, $"epmd kept {what} open");
             Assert.True(ours.ClosedByServer, $"we kept {what} open");
             Assert.True(
@@ -282,7 +282,7 @@ public sealed partial class DifferentialTests
 
         public async ValueTask DisposeAsync()
         {
-            foreach (AliveClient held in _held)
+            foreach (var held in _held)
             {
                 held.Dispose();
             }

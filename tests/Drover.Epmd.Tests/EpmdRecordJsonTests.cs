@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text;
 using Drover.Registry;
 using Drover.Registry.Epmd;
@@ -16,11 +15,11 @@ public class EpmdRecordJsonTests
     [Fact]
     public void Write_HasEveryFieldInOrder_AndReadsBackEqual()
     {
-        string json = Encoding.UTF8.GetString(EpmdRecordJson.Write(Sample));
+        var json = Encoding.UTF8.GetString(EpmdRecordJson.Write(Sample));
         Assert.Equal(
             """{"name":"riak","host":"agent1.example","port":40123,"nodeType":77,"protocol":0,"highestVersion":6,"lowestVersion":5,"extra":"AQL/","creation":4000000000}""",
             json);
-        NodeRegistration back = EpmdRecordJson.Parse(EpmdRecordJson.Write(Sample));
+        var back = EpmdRecordJson.Parse(EpmdRecordJson.Write(Sample));
         Assert.Equal(Sample with { Extra = [] }, back with { Extra = [] });
         Assert.True(Sample.Extra.AsSpan().SequenceEqual(back.Extra.AsSpan()));
         Assert.Null(EpmdRecordJson.Parse(EpmdRecordJson.Write(Sample with { Host = null, Extra = [] })).Host);
@@ -44,8 +43,8 @@ public class EpmdRecordJsonTests
     [Fact]
     public void Parse_EveryTruncation_AndRandomBytes_GiveARecordFormatException()
     {
-        byte[] whole = EpmdRecordJson.Write(Sample);
-        for (int length = 0; length < whole.Length; length++)
+        var whole = EpmdRecordJson.Write(Sample);
+        for (var length = 0; length < whole.Length; length++)
         {
             Assert.Throws<RecordFormatException>(() => EpmdRecordJson.Parse(whole.AsMemory(0, length)));
         }
@@ -82,15 +81,15 @@ public class EpmdRecordJsonTests
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000), Prop.ForAll<NonNull<string>>(text =>
         {
-            string name = text.Get;
+            var name = text.Get;
             if (!IsValidUtf16(name))
             {
                 return true;
             }
-            string znode = EpmdZnodeName.Of(name);
+            var znode = EpmdZnodeName.Of(name);
             ZooKeeperPath.Validate("/epmd/" + znode);
             Assert.DoesNotContain('/', znode);
-            if (seen.TryGetValue(znode, out string? other))
+            if (seen.TryGetValue(znode, out var other))
             {
                 return other == name;
             }
@@ -101,7 +100,7 @@ public class EpmdRecordJsonTests
 
     private static bool IsValidUtf16(string text)
     {
-        for (int i = 0; i < text.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {

@@ -23,10 +23,10 @@ public sealed class ErlangInteropTests
         using var c = ErlangNode.Start("c", s3.LocalEndPoint.Port);
         Assert.True(await Poll.UntilAsync(() => registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
 
-        string output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.LocalEndPoint.Port, Deadline);
+        var output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.LocalEndPoint.Port, Deadline);
         // epmd lists the newest first and net_adm:names/0 reverses the lines it reads: the driver comes last.
         Assert.Matches("NAMES \\{ok,\\[(\\{\"[abc]\",\\d+\\},){3}\\{\"driver\",\\d+\\}\\]\\}", output);
-        foreach (EpmdServer server in new[] { s1, s2, s3 })
+        foreach (var server in new[] { s1, s2, s3 })
         {
             Assert.True(server.Counters.LookupHits > 0, "every server answered lookups from the shared store");
         }
@@ -50,7 +50,7 @@ public sealed class ErlangInteropTests
     {
         var registry = new InMemoryEpmdRegistry();
         var first = await TestServer.StartAsync(registry);
-        int port = first.LocalEndPoint.Port;
+        var port = first.LocalEndPoint.Port;
         using var node = ErlangNode.Start("survivor", port);
         Assert.True(await Poll.UntilAsync(() => registry.Count == 1, Deadline), node.Output);
         await first.DisposeAsync();
@@ -65,7 +65,7 @@ public sealed class ErlangInteropTests
         {
             Assert.Equal(new byte[] { 119, 1 }, RawClient.PortPlease(restarted.LocalEndPoint, "survivor"));
             using var fresh = ErlangNode.Start("fresh", port, "io:format(\"NAMES ~p~n\", [net_adm:names()]), halt().");
-            string output = await fresh.WaitForExitAsync(Deadline);
+            var output = await fresh.WaitForExitAsync(Deadline);
             Assert.Matches("NAMES \\{ok,\\[\\{\"fresh\",\\d+\\}\\]\\}", output);
             Assert.DoesNotContain("survivor", output, StringComparison.Ordinal);
         }

@@ -9,12 +9,12 @@ public class FrameReaderTests
     [Fact]
     public void TryRead_EveryTruncationPoint_IsIncomplete()
     {
-        byte[] frame = PortPlease2Request.ToFrame("riak");
-        for (int cut = 0; cut < frame.Length; cut++)
+        var frame = PortPlease2Request.ToFrame("riak");
+        for (var cut = 0; cut < frame.Length; cut++)
         {
             Assert.Equal(EpmdFrameStatus.Incomplete, EpmdFrameReader.TryRead(frame.AsSpan(0, cut), out _));
         }
-        Assert.Equal(EpmdFrameStatus.Complete, EpmdFrameReader.TryRead(frame, out ReadOnlySpan<byte> body));
+        Assert.Equal(EpmdFrameStatus.Complete, EpmdFrameReader.TryRead(frame, out var body));
         Assert.Equal(frame[2..], body.ToArray());
     }
 
@@ -31,7 +31,7 @@ public class FrameReaderTests
     [Fact]
     public void TryRead_LargestLengthEpmdAccepts_WaitsForTheBody()
     {
-        byte[] frame = new byte[2 + EpmdLimits.MaxRequestLength];
+        var frame = new byte[2 + EpmdLimits.MaxRequestLength];
         frame[0] = EpmdLimits.MaxRequestLength >> 8;
         frame[1] = EpmdLimits.MaxRequestLength & 0xff;
         Assert.Equal(EpmdFrameStatus.Incomplete, EpmdFrameReader.TryRead(frame.AsSpan(0, 2), out _));
@@ -59,12 +59,12 @@ public class FrameReaderTests
     {
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), bytes =>
         {
-            EpmdFrameStatus status = EpmdFrameReader.TryRead(bytes, out ReadOnlySpan<byte> body);
+            var status = EpmdFrameReader.TryRead(bytes, out var body);
             if (bytes.Length < 2)
             {
                 return status == EpmdFrameStatus.Incomplete;
             }
-            int length = (bytes[0] << 8) | bytes[1];
+            var length = (bytes[0] << 8) | bytes[1];
             return status switch
             {
                 EpmdFrameStatus.InvalidLength => length == 0 || length > EpmdLimits.MaxRequestLength,
@@ -81,13 +81,13 @@ public class FrameReaderTests
         var frames = Gen.Choose(1, 300).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), n));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(frames.ToArbitrary(), Gen.Choose(1, 7).ToArbitrary(), (body, segment) =>
         {
-            byte[] frame = Support.RawClient.Frame(body);
-            int received = 0;
+            var frame = Support.RawClient.Frame(body);
+            var received = 0;
             while (true)
             {
-                int next = Math.Min(Math.Min(segment, EpmdFrameReader.NextReadSize(frame.AsSpan(0, received))), frame.Length - received);
+                var next = Math.Min(Math.Min(segment, EpmdFrameReader.NextReadSize(frame.AsSpan(0, received))), frame.Length - received);
                 received += next;
-                EpmdFrameStatus status = EpmdFrameReader.TryRead(frame.AsSpan(0, received), out ReadOnlySpan<byte> got);
+                var status = EpmdFrameReader.TryRead(frame.AsSpan(0, received), out var got);
                 if (status == EpmdFrameStatus.Complete)
                 {
                     return received == frame.Length && got.SequenceEqual(body);

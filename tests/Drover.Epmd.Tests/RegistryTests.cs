@@ -25,7 +25,7 @@ public class RegistryTests
     {
         for (uint counter = 4; counter < 100; counter++)
         {
-            uint creation = EpmdCreation.ForVersion(counter, 5);
+            var creation = EpmdCreation.ForVersion(counter, 5);
             Assert.InRange(creation, 1u, 3u);
             Assert.Equal(counter % 3 + 1, creation);
             Assert.Equal(counter, EpmdCreation.ForVersion(counter, 6));
@@ -65,7 +65,7 @@ public class RegistryTests
     {
         var registry = new InMemoryEpmdRegistry(new FakeTimeProvider(Epoch1795268263));
         var creations = new List<uint>();
-        for (int i = 0; i < 6; i++)
+        for (var i = 0; i < 6; i++)
         {
             var token = RegistrationToken.New();
             var registered = Assert.IsType<RegistrationResult.Registered>(await registry.TryRegisterAsync(Node("old", highest: 5), token));
@@ -82,7 +82,7 @@ public class RegistryTests
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1000));
         var registry = new InMemoryEpmdRegistry(clock);
         // 1001 names registered and retired (counters 1001, 1002, ... as the clock moves), so epmd's list is over its bound.
-        for (int i = 0; i <= EpmdLimits.MaxRetiredNames; i++)
+        for (var i = 0; i <= EpmdLimits.MaxRetiredNames; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
             var token = RegistrationToken.New();
@@ -102,7 +102,7 @@ public class RegistryTests
     public async Task List_IsNewestFirst()
     {
         var registry = new InMemoryEpmdRegistry();
-        foreach (string name in new[] { "a", "b", "c" })
+        foreach (var name in new[] { "a", "b", "c" })
         {
             await registry.TryRegisterAsync(Node(name), RegistrationToken.New());
         }

@@ -15,7 +15,7 @@ public class RequestParserTests
     {
         // Captured from `erl -sname t1` against epmd (debug dump): port 40073, 'M', tcp, 6..5, "t1", no extra.
         byte[] frame = [0x00, 0x0f, 0x78, 0x9c, 0x89, 0x4d, 0x00, 0x00, 0x06, 0x00, 0x05, 0x00, 0x02, 0x74, 0x31, 0x00, 0x00];
-        Assert.Equal(EpmdParseStatus.Ok, Alive2Request.TryParse(Body(frame), out Alive2Request? request, out ushort highest));
+        Assert.Equal(EpmdParseStatus.Ok, Alive2Request.TryParse(Body(frame), out var request, out var highest));
         Assert.Equal(6, highest);
         Assert.Equal(new Alive2Request(40073, EpmdNodeType.Normal, 0, 6, 5, "t1", []), request! with { Extra = [] });
         Assert.Empty(request.Extra);
@@ -36,7 +36,7 @@ public class RequestParserTests
             select AliveClient.Node(name, (ushort)port, (ushort)highest, (ushort)lowest, extra.Take(EpmdLimits.MaxSymbolBytes).ToArray(), type);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(requests.ToArbitrary(), request =>
         {
-            var status = Alive2Request.TryParse(request.ToFrame().AsSpan(2), out Alive2Request? parsed, out _);
+            var status = Alive2Request.TryParse(request.ToFrame().AsSpan(2), out var parsed, out _);
             return status == EpmdParseStatus.Ok && parsed!.ToFrame().AsSpan().SequenceEqual(request.ToFrame());
         }));
     }
@@ -44,34 +44,34 @@ public class RequestParserTests
     [Fact]
     public void Alive2_SizesThatDoNotAddUp_AreMalformed()
     {
-        byte[] good = AliveClient.Node("n", 1).ToFrame()[2..];
+        var good = AliveClient.Node("n", 1).ToFrame()[2..];
         Assert.Equal(14, good.Length);
         // 13 bytes or fewer: epmd wants at least one byte of name.
         Assert.Equal(EpmdParseStatus.Malformed, Alive2Request.TryParse(good.AsSpan(0, 13), out _, out _));
         // A name length running past the body.
-        byte[] longName = (byte[])good.Clone();
+        var longName = (byte[])good.Clone();
         longName[10] = 2;
         Assert.Equal(EpmdParseStatus.Malformed, Alive2Request.TryParse(longName, out _, out _));
         // An extra length running past the body.
-        byte[] longExtra = (byte[])good.Clone();
+        var longExtra = (byte[])good.Clone();
         longExtra[13] = 1;
         Assert.Equal(EpmdParseStatus.Malformed, Alive2Request.TryParse(longExtra, out _, out _));
         // A NUL inside the name.
-        byte[] nul = AliveClient.Node("a\0b", 1).ToFrame()[2..];
+        var nul = AliveClient.Node("a\0b", 1).ToFrame()[2..];
         Assert.Equal(EpmdParseStatus.Malformed, Alive2Request.TryParse(nul, out _, out _));
     }
 
     [Fact]
     public void Alive2_NamesAndExtrasEpmdWillNotStore_AreRefusedWithTheirVersion()
     {
-        Assert.Equal(EpmdParseStatus.Refused, Alive2Request.TryParse(Body(AliveClient.Node(new string('a', 256), 1, highest: 5).ToFrame()), out _, out ushort v5));
+        Assert.Equal(EpmdParseStatus.Refused, Alive2Request.TryParse(Body(AliveClient.Node(new string('a', 256), 1, highest: 5).ToFrame()), out _, out var v5));
         Assert.Equal(5, v5);
         Assert.Equal(EpmdParseStatus.Ok, Alive2Request.TryParse(Body(AliveClient.Node(new string('a', 255), 1).ToFrame()), out _, out _));
         // 255 four-byte characters are 1020 bytes: allowed; 1021 bytes are not, whatever the characters.
         Assert.Equal(EpmdParseStatus.Ok, Alive2Request.TryParse(Body(AliveClient.Node(string.Concat(Enumerable.Repeat("😀", 255)), 1).ToFrame()), out _, out _));
         Assert.Equal(EpmdParseStatus.Refused, Alive2Request.TryParse(Body(AliveClient.Node(new string('a', 1021), 1).ToFrame()), out _, out _));
         Assert.Equal(EpmdParseStatus.Refused, Alive2Request.TryParse(Body(AliveClient.Node("x", 1, extra: new byte[1021]).ToFrame()), out _, out _));
-        byte[] latin1 = AliveClient.Node("ab", 1).ToFrame();
+        var latin1 = AliveClient.Node("ab", 1).ToFrame();
         latin1[14] = 0xe9; // "a\xe9": not UTF-8
         Assert.Equal(EpmdParseStatus.Refused, Alive2Request.TryParse(Body(latin1), out _, out _));
     }
@@ -82,7 +82,7 @@ public class RequestParserTests
         var bodies = Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>()).Select(b => (byte[])[EpmdTags.Alive2Request, .. b]);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000), Prop.ForAll(bodies.ToArbitrary(), body =>
         {
-            var status = Alive2Request.TryParse(body, out Alive2Request? request, out _);
+            var status = Alive2Request.TryParse(body, out var request, out _);
             return status == EpmdParseStatus.Ok == (request is not null);
         }));
     }
@@ -90,7 +90,7 @@ public class RequestParserTests
     [Fact]
     public void PortPlease2_FollowsEpmdsNameRules()
     {
-        Assert.Equal(EpmdParseStatus.Ok, PortPlease2Request.TryParse([EpmdTags.PortPlease2Request, (byte)'a', 0], out string? withNul));
+        Assert.Equal(EpmdParseStatus.Ok, PortPlease2Request.TryParse([EpmdTags.PortPlease2Request, (byte)'a', 0], out var withNul));
         Assert.Equal("a", withNul);
         Assert.Equal(EpmdParseStatus.Malformed, PortPlease2Request.TryParse([EpmdTags.PortPlease2Request], out _));
         Assert.Equal(EpmdParseStatus.Malformed, PortPlease2Request.TryParse([EpmdTags.PortPlease2Request, 0], out _));
@@ -105,9 +105,9 @@ public class RequestParserTests
     public void Stop_ReadsACString_AndKeepsNonUtf8AsNoName()
     {
         Assert.Equal(EpmdParseStatus.Malformed, StopRequest.TryParse([EpmdTags.StopRequest], out _));
-        Assert.Equal(EpmdParseStatus.Ok, StopRequest.TryParse([EpmdTags.StopRequest, (byte)'a', 0, (byte)'b'], out string? name));
+        Assert.Equal(EpmdParseStatus.Ok, StopRequest.TryParse([EpmdTags.StopRequest, (byte)'a', 0, (byte)'b'], out var name));
         Assert.Equal("a", name);
-        Assert.Equal(EpmdParseStatus.Ok, StopRequest.TryParse([EpmdTags.StopRequest, 0xff], out string? none));
+        Assert.Equal(EpmdParseStatus.Ok, StopRequest.TryParse([EpmdTags.StopRequest, 0xff], out var none));
         Assert.Null(none);
     }
 
@@ -119,10 +119,10 @@ public class RequestParserTests
             (4, Gen.Choose(0, 0x7f)), (2, Gen.Choose(0x80, 0xbf)), (2, Gen.Choose(0xc0, 0xff)), (1, Gen.Elements(0xe0, 0xed, 0xf0, 0xf4, 0xa0, 0x90, 0x8f))).Select(b => (byte)b));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5000), Prop.ForAll(bytes.ToArbitrary(), input =>
         {
-            int count = EpmdUtf8.CountCharacters(input);
+            var count = EpmdUtf8.CountCharacters(input);
             try
             {
-                string text = strict.GetString(input);
+                var text = strict.GetString(input);
                 return count == text.EnumerateRunes().Count();
             }
             catch (DecoderFallbackException)

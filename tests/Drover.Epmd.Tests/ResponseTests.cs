@@ -40,7 +40,7 @@ public class ResponseTests
         EpmdResponses.WriteNamesLine(output, "riak", 40073);
         EpmdResponses.WriteDumpActiveLine(output, "riak", 40073, 5);
         EpmdResponses.WriteDumpRetiredLine(output, "old", 1, 6);
-        byte[] bytes = output.WrittenSpan.ToArray();
+        var bytes = output.WrittenSpan.ToArray();
         Assert.Equal(new byte[] { 0, 0, 0x11, 0x11 }, bytes[..4]);
         Assert.Equal(
             "name riak at port 40073\nactive name     <riak> at port 40073, fd = 5\n\0old/unused name <old>, port = 1, fd = 6 \n\0",

@@ -30,27 +30,27 @@ public class ServerConnectionTests
 
             // Descriptors are freed and reused all the time meanwhile: swept idle connections, garbage, and a
             // node that registers and leaves again and again.
-            Task sweeping = Blocking(() =>
+            var sweeping = Blocking(() =>
             {
                 // At least one sweep, however fast the lookups are done.
                 do
                 {
-                    using Socket idle = RawClient.Connect(server.LocalEndPoint);
+                    using var idle = RawClient.Connect(server.LocalEndPoint);
                     idle.Send([0]);
                     Assert.True(RawClient.ReadToEnd(idle).IsEmptyClose);
                 }
                 while (!stop.IsCancellationRequested);
             });
-            Task garbage = Blocking(() =>
+            var garbage = Blocking(() =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     Assert.True(RawClient.Exchange(server.LocalEndPoint, [0, 3, 250, 1, 2]).IsEmptyClose);
                 }
             });
-            Task churn = Blocking(() =>
+            var churn = Blocking(() =>
             {
-                for (int i = 0; !stop.IsCancellationRequested; i++)
+                for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
                     // A name of its own each time: the close of the last one may not be processed yet.
                     var node = AliveClient.Register(server.LocalEndPoint, AliveClient.Node($"churn{i}", (ushort)(30000 + (i % 100))));
@@ -64,11 +64,11 @@ public class ServerConnectionTests
             var lookups = Enumerable.Range(0, 8).Select(worker => Blocking(() =>
             {
                 var random = new Random(worker);
-                for (int i = 0; i < 150; i++)
+                for (var i = 0; i < 150; i++)
                 {
-                    int n = random.Next(nodes.Count + 1);
-                    string name = n == nodes.Count ? $"absent{worker}" : $"n{n}";
-                    Reply reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame(name));
+                    var n = random.Next(nodes.Count + 1);
+                    var name = n == nodes.Count ? $"absent{worker}" : $"n{n}";
+                    var reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame(name));
                     Assert.True(reply.ClosedByServer);
                     Assert.True(reply.Bytes.Length > 0, $"lookup {i} of {name} closed unanswered; idle timeouts so far {server.Counters.IdleTimeouts}, hits {server.Counters.LookupHits}, misses {server.Counters.LookupMisses}, rejected {server.Counters.RejectedRequests}, refused {server.Counters.ConnectionsRefused}, accepted {server.Counters.ConnectionsAccepted}, active {server.Counters.ActiveConnections}");
                     if (n == nodes.Count)
@@ -107,20 +107,20 @@ public class ServerConnectionTests
         // the answer is sent partly at once and the rest awaited.
         const int count = 3000;
         var expected = new StringBuilder();
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
-            string name = $"{i:D6}-" + new string('x', 220);
+            var name = $"{i:D6}-" + new string('x', 220);
             var node = new NodeRegistration(name, (ushort)(1 + i), EpmdNodeType.Normal, 0, 6, 5, ImmutableArray<byte>.Empty);
             Assert.IsType<RegistrationResult.Registered>(await registry.TryRegisterAsync(node, RegistrationToken.New()));
         }
-        foreach (NodeRegistration node in await registry.ListAsync())
+        foreach (var node in await registry.ListAsync())
         {
             expected.Append(Encoding.UTF8.GetString(EpmdResponsesLine(node)));
         }
 
-        using Socket client = RawClient.Connect(server.LocalEndPoint);
+        using var client = RawClient.Connect(server.LocalEndPoint);
         client.Send([0, 1, EpmdTags.NamesRequest]);
-        Reply reply = RawClient.ReadToEnd(client);
+        var reply = RawClient.ReadToEnd(client);
         Assert.True(reply.ClosedByServer);
         Assert.Equal(server.LocalEndPoint.Port, (int)BinaryPrimitives.ReadUInt32BigEndian(reply.Bytes));
         Assert.Equal(expected.ToString(), Encoding.UTF8.GetString(reply.Bytes.AsSpan(4)));

@@ -13,7 +13,7 @@ public class ServerFuzzTests
     {
         await using var server = await TestServer.StartAsync();
         using var holder = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("holder", 4369));
-        byte[] expected = RawClient.PortPlease(server.LocalEndPoint, "holder");
+        var expected = RawClient.PortPlease(server.LocalEndPoint, "holder");
         var garbage = Gen.Frequency(
             (3, Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())),
             (2, Gen.Choose(1, 200).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), n))
@@ -25,7 +25,7 @@ public class ServerFuzzTests
             {
                 return true; // KILL is answered "NO" here (a node is held), covered elsewhere
             }
-            Reply reply = RawClient.Exchange(server.LocalEndPoint, bytes, segment, halfClose: true);
+            var reply = RawClient.Exchange(server.LocalEndPoint, bytes, segment, halfClose: true);
             return reply.ClosedByServer && RawClient.PortPlease(server.LocalEndPoint, "holder").AsSpan().SequenceEqual(expected);
         }));
         Assert.True(await Poll.UntilAsync(() => server.Counters.ActiveConnections == 1), "only the holder is left");
@@ -39,9 +39,9 @@ public class ServerFuzzTests
         var stalled = new List<Socket>();
         try
         {
-            for (int i = 0; i < 50; i++)
+            for (var i = 0; i < 50; i++)
             {
-                Socket socket = RawClient.Connect(server.LocalEndPoint);
+                var socket = RawClient.Connect(server.LocalEndPoint);
                 socket.Send(i % 2 == 0 ? [0x0b] : [0x0b, 0xf1, EpmdTags.PortPlease2Request]);
                 stalled.Add(socket);
             }

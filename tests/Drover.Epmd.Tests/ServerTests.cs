@@ -22,7 +22,7 @@ public class ServerTests
         Assert.True(node.Creation >= 4);
         Assert.Equal(node.Creation, (await registry.LookupAsync(null, "riak"))!.Creation);
 
-        Reply reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("riak"));
+        var reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("riak"));
         Assert.True(reply.ClosedByServer);
         Assert.Equal([119, 0, 0x9c, 0x89, 77, 0, 0, 6, 0, 5, 0, 4, .. "riak"u8.ToArray(), 0, 2, 1, 2], reply.Bytes);
         Assert.Equal(1, server.Counters.Registrations);
@@ -37,7 +37,7 @@ public class ServerTests
         Assert.Equal(4, node.Reply.Length);
         Assert.Equal(new byte[] { 121, 0 }, node.Reply[..2]);
         Assert.InRange(node.Creation, 1u, 3u);
-        byte[] found = RawClient.PortPlease(server.LocalEndPoint, "r16");
+        var found = RawClient.PortPlease(server.LocalEndPoint, "r16");
         Assert.Equal(new byte[] { 0, 5, 0, 5 }, found[6..10]);
     }
 
@@ -45,7 +45,7 @@ public class ServerTests
     public async Task PortPlease2_UnknownName_Answers119And1_ThenCloses()
     {
         await using var server = await TestServer.StartAsync();
-        Reply reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("nobody"));
+        var reply = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("nobody"));
         Assert.Equal(new byte[] { 119, 1 }, reply.Bytes);
         Assert.True(reply.ClosedByServer);
         Assert.Equal(1, server.Counters.LookupMisses);
@@ -98,7 +98,7 @@ public class ServerTests
         await using var server = await TestServer.StartAsync();
         using var a = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("a", 1001));
         using var b = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("b", 1002));
-        byte[] names = RawClient.Names(server.LocalEndPoint);
+        var names = RawClient.Names(server.LocalEndPoint);
         Assert.Equal(server.LocalEndPoint.Port, BinaryPrimitives.ReadInt32BigEndian(names));
         Assert.Equal("name b at port 1002\nname a at port 1001\n", Encoding.UTF8.GetString(names.AsSpan(4)));
     }
@@ -111,7 +111,7 @@ public class ServerTests
         var b = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("b", 1002));
         b.Dispose();
         Assert.True(await Poll.UntilAsync(() => server.Counters.Unregistrations == 1, Deadline));
-        string dump = Encoding.UTF8.GetString(RawClient.Dump(server.LocalEndPoint).AsSpan(4));
+        var dump = Encoding.UTF8.GetString(RawClient.Dump(server.LocalEndPoint).AsSpan(4));
         Assert.Matches("^active name     <a> at port 1001, fd = \\d+\n\0old/unused name <b>, port = 1002, fd = \\d+ \n\0$", dump);
     }
 
@@ -127,7 +127,7 @@ public class ServerTests
     {
         await using var server = await TestServer.StartAsync();
         using var node = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("steady", 7000));
-        Reply reply = RawClient.Exchange(server.LocalEndPoint, request);
+        var reply = RawClient.Exchange(server.LocalEndPoint, request);
         Assert.True(reply.IsEmptyClose, $"got {Convert.ToHexString(reply.Bytes)}, closed {reply.ClosedByServer}");
         Assert.Equal(7000, BinaryPrimitives.ReadUInt16BigEndian(RawClient.PortPlease(server.LocalEndPoint, "steady").AsSpan(2)));
         Assert.Equal(1, server.Counters.RejectedRequests);
@@ -137,10 +137,10 @@ public class ServerTests
     public async Task TruncatedRequest_AtEveryCut_ClosesWithoutAnswerWhenThePeerCloses()
     {
         await using var server = await TestServer.StartAsync();
-        byte[] frame = AliveClient.Node("cut", 1).ToFrame();
-        for (int cut = 1; cut < frame.Length; cut++)
+        var frame = AliveClient.Node("cut", 1).ToFrame();
+        for (var cut = 1; cut < frame.Length; cut++)
         {
-            Reply reply = RawClient.Exchange(server.LocalEndPoint, frame.AsSpan(0, cut), halfClose: true);
+            var reply = RawClient.Exchange(server.LocalEndPoint, frame.AsSpan(0, cut), halfClose: true);
             Assert.True(reply.IsEmptyClose, $"cut {cut}");
         }
         Assert.Equal(frame.Length - 1, server.Counters.RejectedRequests);
@@ -152,10 +152,10 @@ public class ServerTests
     {
         await using var server = await TestServer.StartAsync();
         using var node = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("slow", 4242));
-        Reply whole = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("slow"));
-        Reply bytewise = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("slow"), segment: 1);
+        var whole = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("slow"));
+        var bytewise = RawClient.Exchange(server.LocalEndPoint, PortPlease2Request.ToFrame("slow"), segment: 1);
         Assert.Equal(whole.Bytes, bytewise.Bytes);
-        Reply names = RawClient.Exchange(server.LocalEndPoint, [0, 1, EpmdTags.NamesRequest], segment: 1);
+        var names = RawClient.Exchange(server.LocalEndPoint, [0, 1, EpmdTags.NamesRequest], segment: 1);
         Assert.EndsWith("name slow at port 4242\n", Encoding.UTF8.GetString(names.Bytes));
     }
 
@@ -164,7 +164,7 @@ public class ServerTests
     {
         await using var server = await TestServer.StartAsync(configure: o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
         using var node = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("patient", 1));
-        using Socket idle = RawClient.Connect(server.LocalEndPoint);
+        using var idle = RawClient.Connect(server.LocalEndPoint);
         idle.Send([0]); // half a header, then silence
         Assert.True(RawClient.ReadToEnd(idle).IsEmptyClose);
         Assert.Equal(1, server.Counters.IdleTimeouts);
@@ -270,7 +270,7 @@ public class ServerTests
         Assert.Equal("name riak at port 1111\n", Encoding.UTF8.GetString(RawClient.Names(agent1b.LocalEndPoint).AsSpan(4)));
         using var again = AliveClient.Register(agent1b.LocalEndPoint, AliveClient.Node("riak", 3333));
         Assert.False(again.Registered);
-        string dump = Encoding.UTF8.GetString(RawClient.Dump(agent1b.LocalEndPoint).AsSpan(4));
+        var dump = Encoding.UTF8.GetString(RawClient.Dump(agent1b.LocalEndPoint).AsSpan(4));
         Assert.Equal("active name     <riak> at port 1111, fd = -1\n\0", dump);
     }
 

@@ -1,5 +1,4 @@
 using Drover.Epmd.Tests.Support;
-using Drover.Testing;
 
 namespace Drover.Epmd.Tests;
 
@@ -25,15 +24,15 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         using var c = ErlangNode.Start("c", s3.EndPoint.Port);
         Assert.True(await Poll.UntilAsync(() => s1.Registry.Count + s2.Registry.Count + s3.Registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
 
-        string output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.EndPoint.Port, Deadline);
+        var output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.EndPoint.Port, Deadline);
         Assert.Contains("{\"driver\",", output, StringComparison.Ordinal);
-        foreach (ZkCepmd server in new[] { s1, s2, s3 })
+        foreach (var server in new[] { s1, s2, s3 })
         {
             Assert.True(server.Server.Counters.LookupHits > 0, "every cEPMD answered lookups from ZooKeeper");
         }
 
         b.Kill();
-        foreach (ZkCepmd server in new[] { s1, s2, s3 })
+        foreach (var server in new[] { s1, s2, s3 })
         {
             Assert.True(
                 await Poll.UntilAsync(() => RawClient.PortPlease(server.EndPoint, "b").AsSpan().SequenceEqual(new byte[] { 119, 1 }), Deadline),
@@ -47,16 +46,16 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         var options = zk.Options();
         const string Cluster = "ring";
         await using var observer = await zk.ObserverAsync();
-        string epmdPath = options.Paths.Cluster(Cluster).Epmd;
+        var epmdPath = options.Paths.Cluster(Cluster).Epmd;
         var first = await ZkCepmd.StartAsync(options, Cluster);
-        int port = first.EndPoint.Port;
+        var port = first.EndPoint.Port;
         using var node = ErlangNode.Start("survivor", port);
         Assert.True(await Poll.UntilAsync(() => first.Registry.Count == 1, Deadline), node.Output);
 
         // The same name through another instance (another agent) is refused: erl cannot start distribution.
         await using var other = await ZkCepmd.StartAsync(options, Cluster);
         using var twin = ErlangNode.Start("survivor", other.EndPoint.Port, "halt().");
-        string twinOutput = await twin.WaitForExitAsync(Deadline);
+        var twinOutput = await twin.WaitForExitAsync(Deadline);
         Assert.Contains("in use", twinOutput, StringComparison.Ordinal);
         Assert.Equal(1, other.Server.Counters.RegistrationsRefused);
 
@@ -73,7 +72,7 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         // An OTP 25 node whose epmd went away registers again once one listens on its port.
         Assert.True(await Poll.UntilAsync(() => restarted.Registry.Count == 1, Deadline), "phoenix registered again: " + phoenix.Output);
         using var fresh = ErlangNode.Start("fresh", port, "io:format(\"NAMES ~p~n\", [net_adm:names()]), halt().");
-        string output = await fresh.WaitForExitAsync(Deadline);
+        var output = await fresh.WaitForExitAsync(Deadline);
         Assert.Matches("NAMES \\{ok,\\[(\\{\"(fresh|phoenix)\",\\d+\\},?){2}\\]\\}", output);
         Assert.DoesNotContain("survivor", output, StringComparison.Ordinal);
     }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Net;
 using System.Text;
 using Drover.Epmd.Protocol;
 using Drover.Epmd.Tests.Support;
@@ -28,14 +27,14 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task Register_WritesAnEphemeralZnode_WithTheRecord_AndUnregisterDeletesIt()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var store = new ZooKeeperEpmdRegistry(options, cluster);
         await using var observer = await zk.ObserverAsync();
         var token = RegistrationToken.New();
 
         var registered = Assert.IsType<RegistrationResult.Registered>(await store.TryRegisterAsync(Node("riak", 4370), token));
 
-        string path = options.Paths.Cluster(cluster).EpmdEntry("riak");
+        var path = options.Paths.Cluster(cluster).EpmdEntry("riak");
         var data = await observer.GetDataAsync(path);
         Assert.Equal(store.Session.Current!.SessionId, data.Stat.EphemeralOwner);
         Assert.Equal(registered.Registration, EpmdRecordJson.Parse(data.Data) with { Extra = registered.Registration.Extra });
@@ -50,7 +49,7 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task ANameTakenOnAnyHostOfTheCluster_IsADuplicate_AndLookupsAnswerForAnyHost()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var agent1 = new ZooKeeperEpmdRegistry(options, cluster);
         await using var agent2 = new ZooKeeperEpmdRegistry(options, cluster);
         Assert.IsType<RegistrationResult.Registered>(await agent1.TryRegisterAsync(Node("riak", 4370, host: "agent1"), RegistrationToken.New()));
@@ -71,18 +70,18 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task ALookupRightAfterARegistrationElsewhere_IsFound_EveryTime()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var a = new ZooKeeperEpmdRegistry(options, cluster);
         await using var b = new ZooKeeperEpmdRegistry(options, cluster);
         await a.WaitForCacheAsync().Within("the first read of epmd/", Bound);
-        for (int i = 0; i < 30; i++)
+        for (var i = 0; i < 30; i++)
         {
             await b.TryRegisterAsync(Node($"n{i}", (ushort)(6000 + i)), RegistrationToken.New());
             Assert.Equal((ushort)(6000 + i), (await a.LookupAsync(null, $"n{i}"))?.Port);
         }
         // And the watched copy catches up: lookups are then answered without ZooKeeper.
         await Eventually.TrueAsync(async () => (await a.ListAsync()).Count == 30, "the copy to hold all 30", Bound);
-        long reads = a.Statistics.DirectReads;
+        var reads = a.Statistics.DirectReads;
         Assert.NotNull(await a.LookupAsync(null, "n0"));
         Assert.Equal(reads, a.Statistics.DirectReads);
         Assert.True(a.Statistics.CacheHits >= 1);
@@ -92,7 +91,7 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task Creation_FollowsOnForANameSeenBefore_HereOrElsewhereInTheCluster()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var a = new ZooKeeperEpmdRegistry(options, cluster);
         await using var b = new ZooKeeperEpmdRegistry(options, cluster);
         await a.WaitForCacheAsync().Within("the first read of epmd/", Bound);
@@ -114,12 +113,12 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     {
         var credentials = new DigestCredentials("drover", "secret");
         var options = zk.Options(credentials: credentials);
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var store = new ZooKeeperEpmdRegistry(options, cluster);
         await store.TryRegisterAsync(Node("locked"), RegistrationToken.New());
         await using var observer = await zk.ObserverAsync();
         var paths = options.Paths.Cluster(cluster);
-        foreach (string path in new[] { paths.Epmd, paths.EpmdEntry("locked") })
+        foreach (var path in new[] { paths.Epmd, paths.EpmdEntry("locked") })
         {
             var acl = (await observer.GetAclAsync(path)).Acl;
             Assert.Contains(acl, a => a.Id.Scheme == "world" && a.Perms == Perms.Read);
@@ -135,12 +134,12 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task AfterSessionExpiry_TheRegistrationIsWrittenAgain_AndItsConnectionStays()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var cepmd = await ZkCepmd.StartAsync(options, cluster);
         using var node = AliveClient.Register(cepmd.EndPoint, AliveClient.Node("phoenix", 4444));
         Assert.True(node.Registered);
         await using var observer = await zk.ObserverAsync();
-        string path = options.Paths.Cluster(cluster).EpmdEntry("phoenix");
+        var path = options.Paths.Cluster(cluster).EpmdEntry("phoenix");
         var first = cepmd.Registry.Session.Current!;
         Assert.Equal(first.SessionId, (await observer.ExistsAsync(path))!.EphemeralOwner);
 
@@ -160,18 +159,18 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     {
         await using var proxy = new TcpProxy(zk.Server.ClientPort);
         var options = zk.Options(proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(2));
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var cepmd = await ZkCepmd.StartAsync(options, cluster);
         using var node = AliveClient.Register(cepmd.EndPoint, AliveClient.Node("contested", 4444));
         Assert.True(node.Registered);
         await using var observer = await zk.ObserverAsync();
-        string path = options.Paths.Cluster(cluster).EpmdEntry("contested");
+        var path = options.Paths.Cluster(cluster).EpmdEntry("contested");
 
         proxy.Pause();
         await Eventually.TrueAsync(async () => await observer.ExistsAsync(path) is null, "the partitioned session to expire", Bound);
         await using var other = new ZooKeeperEpmdRegistry(zk.Options(framework: options.Framework), cluster);
         Assert.IsType<RegistrationResult.Registered>(await other.TryRegisterAsync(Node("contested", 5555, host: "agent2"), RegistrationToken.New()));
-        long holder = other.Session.Current!.SessionId;
+        var holder = other.Session.Current!.SessionId;
         proxy.Resume();
 
         Assert.True(node.WaitClosedByServer(Bound), "the server closed the lost registration's connection");
@@ -186,7 +185,7 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
     public async Task NamesAndDump_ListTheServersOwnHost_OrTheWholeClusterWithoutAHost()
     {
         var options = zk.Options();
-        string cluster = Cluster();
+        var cluster = Cluster();
         await using var agent1 = await ZkCepmd.StartAsync(options, cluster, host: "agent1");
         await using var agent2 = await ZkCepmd.StartAsync(options, cluster, host: "agent2");
         await using var operatorMachine = await ZkCepmd.StartAsync(options, cluster, host: null);
@@ -229,7 +228,7 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
         var options = zk.Options();
         await using var cepmd = await ZkCepmd.StartAsync(options, Cluster());
         using var holder = AliveClient.Register(cepmd.EndPoint, AliveClient.Node("holder", 4369));
-        byte[] expected = RawClient.PortPlease(cepmd.EndPoint, "holder");
+        var expected = RawClient.PortPlease(cepmd.EndPoint, "holder");
         Assert.Equal(new byte[] { 119, 0 }, expected[..2]);
         var garbage = Gen.Frequency(
             (3, Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>())),
@@ -238,7 +237,7 @@ public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
             (1, Gen.Choose(EpmdLimits.MaxRequestLength - 2, ushort.MaxValue).Select(n => new byte[] { (byte)(n >> 8), (byte)n, 1, 2, 3 })));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(garbage.ToArbitrary(), Gen.Choose(1, 16).ToArbitrary(), (bytes, segment) =>
         {
-            Reply reply = RawClient.Exchange(cepmd.EndPoint, bytes, segment, halfClose: true);
+            var reply = RawClient.Exchange(cepmd.EndPoint, bytes, segment, halfClose: true);
             return reply.ClosedByServer && RawClient.PortPlease(cepmd.EndPoint, "holder").AsSpan().SequenceEqual(expected);
         }));
         // Random ALIVE2 bodies may have registered odd names; each went with its connection.

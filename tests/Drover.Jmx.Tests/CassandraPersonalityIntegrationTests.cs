@@ -1,4 +1,3 @@
-using Drover.Executor.Health;
 using Drover.Executor.Personalities;
 using Drover.Executor.Personalities.Cassandra;
 using Drover.Jmx.Tests.Support;

@@ -1,5 +1,4 @@
 using Drover.Jmx.Tests.Support;
-using Drover.Posix;
 using Drover.Testing;
 
 namespace Drover.Jmx.Tests;

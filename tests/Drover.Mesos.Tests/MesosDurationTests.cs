@@ -30,7 +30,7 @@ public class MesosDurationTests
     {
         Assert.Equal(TimeSpan.FromTicks(12), MesosDuration.Parse("1234ns"));
         Assert.Equal(TimeSpan.FromTicks(15), MesosDuration.Parse("1.5us"));
-        Assert.True(MesosDuration.TryParseNanoseconds("1234ns", out long nanos, out _));
+        Assert.True(MesosDuration.TryParseNanoseconds("1234ns", out var nanos, out _));
         Assert.Equal(1234, nanos);
     }
 
@@ -59,14 +59,14 @@ public class MesosDurationTests
 
         Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
-        Assert.False(MesosDuration.TryParse(text, out TimeSpan value));
+        Assert.False(MesosDuration.TryParse(text, out var value));
         Assert.Equal(TimeSpan.Zero, value);
     }
 
     [Fact]
     public void Parse_LargestStoutDuration_IsAccepted()
     {
-        Assert.True(MesosDuration.TryParseNanoseconds("9223372036854775807ns", out long nanos, out _));
+        Assert.True(MesosDuration.TryParseNanoseconds("9223372036854775807ns", out var nanos, out _));
         Assert.Equal(long.MaxValue, nanos);
         Assert.False(MesosDuration.TryParseNanoseconds("9223372036854775808ns", out _, out _));
         Assert.Equal(MesosDuration.MaxValue, MesosDuration.Parse("9223372036854775807ns"));
@@ -111,7 +111,7 @@ public class MesosDurationTests
     public void Format_WhereFifteenDigitsLoseTheValue_FallsBackToAWholeNumber()
     {
         // One week and 100 ns: stout would print 1.00000000000017weeks, which reads back differently.
-        TimeSpan value = TimeSpan.FromDays(7) + TimeSpan.FromTicks(1);
+        var value = TimeSpan.FromDays(7) + TimeSpan.FromTicks(1);
 
         Assert.Equal("604800000000100ns", MesosDuration.Format(value));
         Assert.Equal(value, MesosDuration.Parse(MesosDuration.Format(value)));
@@ -120,7 +120,7 @@ public class MesosDurationTests
     [Fact]
     public void FormatThenParse_AnyDurationUpToMax_RoundTrips()
     {
-        Gen<long> ticks = Gen.Frequency(
+        var ticks = Gen.Frequency(
             (3, ArbMap.Default.GeneratorFor<long>().Select(t => Math.Abs(t % (MesosDuration.MaxValue.Ticks + 1)))),
             (3, Gen.Choose(0, int.MaxValue).Select(t => (long)t)),
             (2, Gen.Choose(0, 100_000).SelectMany(n => Gen.Elements(10_000L, 10_000_000L, 600_000_000L, 864_000_000_000L).Select(u => n * u))));
@@ -128,7 +128,7 @@ public class MesosDurationTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(ticks.ToArbitrary(), t =>
         {
             var value = TimeSpan.FromTicks(t);
-            string text = MesosDuration.Format(value);
+            var text = MesosDuration.Format(value);
             return (MesosDuration.Parse(text) == value).Label($"{t} ticks formatted as {text}");
         }));
     }
@@ -136,19 +136,19 @@ public class MesosDurationTests
     [Fact]
     public void Parse_RandomText_EitherParsesOrThrowsFormatExceptionNamingIt()
     {
-        Gen<char> chars = Gen.Frequency(
+        var chars = Gen.Frequency(
             (5, Gen.Choose('0', '9').Select(c => (char)c)),
             (2, Gen.Constant('.')),
             (3, Gen.Elements("nsumecihrdayswk -+eE".ToCharArray())),
             (1, ArbMap.Default.GeneratorFor<char>()));
-        Gen<string> text = Gen.ArrayOf(chars).Select(cs => new string(cs));
+        var text = Gen.ArrayOf(chars).Select(cs => new string(cs));
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(text.ToArbitrary(), s =>
         {
             try
             {
-                TimeSpan value = MesosDuration.Parse(s);
-                return value >= TimeSpan.Zero && MesosDuration.TryParse(s, out TimeSpan again) && again == value;
+                var value = MesosDuration.Parse(s);
+                return value >= TimeSpan.Zero && MesosDuration.TryParse(s, out var again) && again == value;
             }
             catch (FormatException e)
             {

@@ -11,7 +11,7 @@ public class ConcurrencyTests
         var counter = new MetricRegistry().CreateCounter("c_total", "C.");
         RunOnThreads(_ =>
         {
-            for (int i = 0; i < PerThread; i++)
+            for (var i = 0; i < PerThread; i++)
             {
                 counter.Inc();
             }
@@ -26,7 +26,7 @@ public class ConcurrencyTests
         gauge.Set(5);
         RunOnThreads(t =>
         {
-            for (int i = 0; i < PerThread; i++)
+            for (var i = 0; i < PerThread; i++)
             {
                 if (t % 2 == 0)
                 {
@@ -47,7 +47,7 @@ public class ConcurrencyTests
         var histogram = new MetricRegistry().CreateHistogram("h", "H.", [1, 2, 3]);
         RunOnThreads(t =>
         {
-            for (int i = 0; i < PerThread / 4; i++)
+            for (var i = 0; i < PerThread / 4; i++)
             {
                 histogram.Observe(t % 4);
             }
@@ -63,12 +63,12 @@ public class ConcurrencyTests
         var counter = new MetricRegistry().CreateCounter("c_total", "C.", "key");
         RunOnThreads(_ =>
         {
-            for (int i = 0; i < 20_000; i++)
+            for (var i = 0; i < 20_000; i++)
             {
                 counter.WithLabels((i % 100).ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
             }
         });
-        for (int key = 0; key < 100; key++)
+        for (var key = 0; key < 100; key++)
         {
             Assert.Equal(Threads * 200, counter.WithLabels(key.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value);
         }
@@ -83,7 +83,7 @@ public class ConcurrencyTests
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 3).Select(t => Task.Run(() =>
         {
-            int i = 0;
+            var i = 0;
             while (!stop.IsCancellationRequested)
             {
                 counter.WithLabels($"{t}-{i++ % 500}").Inc();
@@ -91,14 +91,14 @@ public class ConcurrencyTests
             }
         })).ToArray();
         double lastTotal = 0;
-        for (int scrape = 0; scrape < 200; scrape++)
+        for (var scrape = 0; scrape < 200; scrape++)
         {
             var samples = ExpositionParser.Parse(Scrape.Text(registry));
             // Within one scrape, a histogram's +Inf bucket equals its _count.
             var inf = samples.Where(s => s.Name == "h_seconds_bucket" && s.Label("le") == "+Inf").Select(s => s.Value).SingleOrDefault();
             var count = samples.Where(s => s.Name == "h_seconds_count").Select(s => s.Value).SingleOrDefault();
             Assert.Equal(inf, count);
-            double total = samples.Where(s => s.Name == "c_total").Sum(s => s.Value);
+            var total = samples.Where(s => s.Name == "c_total").Sum(s => s.Value);
             Assert.True(total >= lastTotal, "counters went down between scrapes");
             lastTotal = total;
         }

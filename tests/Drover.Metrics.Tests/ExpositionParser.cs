@@ -32,7 +32,7 @@ internal static class ExpositionParser
             throw new FormatException("The last line must end with a line feed.");
         }
         var samples = new List<ParsedSample>();
-        foreach (string line in text.Split('\n'))
+        foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0 || line.StartsWith('#'))
             {
@@ -47,12 +47,12 @@ internal static class ExpositionParser
     public static Dictionary<string, string> Help(string text)
     {
         var help = new Dictionary<string, string>();
-        foreach (string line in text.Split('\n'))
+        foreach (var line in text.Split('\n'))
         {
             if (line.StartsWith("# HELP ", StringComparison.Ordinal))
             {
-                string rest = line["# HELP ".Length..];
-                int space = rest.IndexOf(' ', StringComparison.Ordinal);
+                var rest = line["# HELP ".Length..];
+                var space = rest.IndexOf(' ', StringComparison.Ordinal);
                 help.Add(rest[..space], Unescape(rest[(space + 1)..], quotes: false));
             }
         }
@@ -61,26 +61,26 @@ internal static class ExpositionParser
 
     public static ParsedSample ParseLine(string line)
     {
-        int i = 0;
+        var i = 0;
         while (i < line.Length && line[i] != '{' && line[i] != ' ')
         {
             i++;
         }
-        string name = line[..i];
+        var name = line[..i];
         var labels = new List<KeyValuePair<string, string>>();
         if (i < line.Length && line[i] == '{')
         {
             i++;
             while (line[i] != '}')
             {
-                int eq = line.IndexOf('=', i);
-                string labelName = line[i..eq];
+                var eq = line.IndexOf('=', i);
+                var labelName = line[i..eq];
                 if (line[eq + 1] != '"')
                 {
                     throw new FormatException($"Label value not quoted in: {line}");
                 }
                 var value = new StringBuilder();
-                int j = eq + 2;
+                var j = eq + 2;
                 while (line[j] != '"')
                 {
                     if (line[j] == '\\')
@@ -126,7 +126,7 @@ internal static class ExpositionParser
     private static string Unescape(string text, bool quotes)
     {
         var result = new StringBuilder();
-        for (int i = 0; i < text.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
             if (text[i] == '\\' && i + 1 < text.Length && (text[i + 1] is '\\' or 'n' || (quotes && text[i + 1] == '"')))
             {

@@ -19,7 +19,7 @@ public class ExpositionTests
         latency.Observe(7);
         registry.CreateCallbackGauge("b_special", "Special values.", () => double.NaN);
 
-        string expected =
+        var expected =
             "# HELP a_temperature_celsius Temperature.\\nIn \\\\ Celsius.\n" +
             "# TYPE a_temperature_celsius gauge\n" +
             "a_temperature_celsius -3.5\n" +
@@ -60,7 +60,7 @@ public class ExpositionTests
     {
         var registry = new MetricRegistry();
         registry.CreateCounter("greetings_total", "Grüße ☃.", "word").WithLabels("héllo 世界 🎉").Inc();
-        string text = Scrape.Text(registry);
+        var text = Scrape.Text(registry);
         Assert.Contains("# HELP greetings_total Grüße ☃.\n", text);
         Assert.Contains("greetings_total{word=\"héllo 世界 🎉\"} 1\n", text);
     }
@@ -75,7 +75,7 @@ public class ExpositionTests
         child.Observe(1.5);
         child.Observe(1.5);
         child.Observe(double.NaN); // Go counts NaN in +Inf, and the sum becomes NaN.
-        string text = Scrape.Text(registry);
+        var text = Scrape.Text(registry);
         Assert.Contains(
             "job_seconds_bucket{job=\"backup\",le=\"1\"} 1\n" +
             "job_seconds_bucket{job=\"backup\",le=\"2\"} 3\n" +
@@ -162,7 +162,7 @@ public class ExpositionTests
         var registry = new MetricRegistry();
         registry.CreateGauge("m_middle", "Middle.").Set(2);
         registry.Register(new FixedCollector());
-        string text = Scrape.Text(registry);
+        var text = Scrape.Text(registry);
         Assert.Equal(
             "# HELP a_first First.\n# TYPE a_first counter\na_first{task=\"t\\\"1\"} 1\na_first{task=\"t2\"} 2\n" +
             "# HELP m_middle Middle.\n# TYPE m_middle gauge\nm_middle 2\n" +
@@ -180,7 +180,7 @@ public class ExpositionTests
         registry.CreateGauge("ok", "Fine.").Set(1);
         registry.Register(new ThrowingCollector());
         registry.CreateCallbackGauge("broken_callback", "Throws.", () => throw new InvalidOperationException("boom"));
-        string text = Scrape.Text(registry);
+        var text = Scrape.Text(registry);
         Assert.Equal("# HELP ok Fine.\n# TYPE ok gauge\nok 1\n", text);
         Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.IsType<MetricCollectionException>(e));

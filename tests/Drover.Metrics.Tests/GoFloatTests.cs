@@ -72,8 +72,8 @@ public class GoFloatTests
         var roundish = Gen.Choose(-99999, 99999).Zip(Gen.Choose(0, 22)).Select(p => p.Item1 * Math.Pow(10, p.Item2));
         var property = Prop.ForAll(Arb.From(Gen.OneOf(bits, nice, whole, roundish).Where(double.IsFinite)), value =>
         {
-            string text = GoFloat.Format(value);
-            double back = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            var text = GoFloat.Format(value);
+            var back = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
             Assert.Equal(BitConverter.DoubleToInt64Bits(value == 0 ? 0 : value), BitConverter.DoubleToInt64Bits(back));
             if (value == 0)
             {
@@ -81,17 +81,17 @@ public class GoFloatTests
             }
             var match = PlainOrExponent.Match(text);
             Assert.True(match.Success, text);
-            int digits = CountSignificantDigits(text);
+            var digits = CountSignificantDigits(text);
             if (digits > 1)
             {
-                string shorter = value.ToString("E" + (digits - 2), CultureInfo.InvariantCulture);
+                var shorter = value.ToString("E" + (digits - 2), CultureInfo.InvariantCulture);
                 Assert.NotEqual(value, double.Parse(shorter, CultureInfo.InvariantCulture));
             }
-            int exponent = (int)Math.Floor(Math.Log10(Math.Abs(back)));
+            var exponent = (int)Math.Floor(Math.Log10(Math.Abs(back)));
             // Log10 can be off by one right at powers of ten; the text itself decides then.
             if (match.Groups["exp"].Success)
             {
-                int written = int.Parse(match.Groups["exp"].Value, CultureInfo.InvariantCulture) * (match.Groups["sign"].Value == "-" ? -1 : 1);
+                var written = int.Parse(match.Groups["exp"].Value, CultureInfo.InvariantCulture) * (match.Groups["sign"].Value == "-" ? -1 : 1);
                 Assert.True(written < -4 || written >= 6, text);
                 Assert.InRange(exponent, written - 1, written + 1);
             }
@@ -107,7 +107,7 @@ public class GoFloatTests
     public void Format_NeverExceedsMaxLength()
     {
         Span<byte> buffer = stackalloc byte[GoFloat.MaxLength];
-        foreach (double value in new[] { -double.MaxValue, -double.Epsilon, -2.2250738585072014e-308, -1.2345678901234567e-300, double.NaN })
+        foreach (var value in new[] { -double.MaxValue, -double.Epsilon, -2.2250738585072014e-308, -1.2345678901234567e-300, double.NaN })
         {
             Assert.InRange(GoFloat.Format(value, buffer), 1, GoFloat.MaxLength);
         }
@@ -115,7 +115,7 @@ public class GoFloatTests
 
     private static int CountSignificantDigits(string text)
     {
-        string mantissa = text.Split('e')[0].TrimStart('-').Replace(".", string.Empty, StringComparison.Ordinal).TrimStart('0');
+        var mantissa = text.Split('e')[0].TrimStart('-').Replace(".", string.Empty, StringComparison.Ordinal).TrimStart('0');
         return Math.Max(mantissa.TrimEnd('0').Length, 1);
     }
 }

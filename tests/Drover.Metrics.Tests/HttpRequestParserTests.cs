@@ -23,7 +23,7 @@ public class HttpRequestParserTests
     [Fact]
     public void Parse_PrometheusScrape_IsCompleteKeepAliveGet()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(PrometheusScrape);
+        var bytes = Encoding.ASCII.GetBytes(PrometheusScrape);
         var result = HttpRequestParser.Parse(bytes, Limit);
         Assert.Equal(HttpParseStatus.Complete, result.Status);
         Assert.Equal(HttpMethodKind.Get, result.Method);
@@ -36,8 +36,8 @@ public class HttpRequestParserTests
     [Fact]
     public void Parse_EveryProperPrefix_IsIncomplete()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(PrometheusScrape);
-        for (int length = 0; length < bytes.Length; length++)
+        var bytes = Encoding.ASCII.GetBytes(PrometheusScrape);
+        for (var length = 0; length < bytes.Length; length++)
         {
             Assert.Equal(HttpParseStatus.Incomplete, HttpRequestParser.Parse(bytes.AsSpan(0, length), Limit).Status);
         }
@@ -47,10 +47,10 @@ public class HttpRequestParserTests
     public void Parse_OneByteSegments_CompleteExactlyAtTheLastByte()
     {
         // Feeding the bytes one at a time into a growing buffer, as the connection does.
-        byte[] bytes = Encoding.ASCII.GetBytes(PrometheusScrape + "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+        var bytes = Encoding.ASCII.GetBytes(PrometheusScrape + "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
         var received = new List<byte>();
-        int completedAt = -1;
-        foreach (byte b in bytes)
+        var completedAt = -1;
+        foreach (var b in bytes)
         {
             received.Add(b);
             var result = HttpRequestParser.Parse(received.ToArray(), Limit);
@@ -68,8 +68,8 @@ public class HttpRequestParserTests
     [Fact]
     public void Parse_Pipelined_ReportsTheFirstHeadLength()
     {
-        string second = "HEAD /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-        byte[] bytes = Encoding.ASCII.GetBytes(PrometheusScrape + second);
+        var second = "HEAD /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+        var bytes = Encoding.ASCII.GetBytes(PrometheusScrape + second);
         var first = HttpRequestParser.Parse(bytes, Limit);
         Assert.Equal(PrometheusScrape.Length, first.HeadLength);
         var next = HttpRequestParser.Parse(bytes.AsSpan(first.HeadLength), Limit);
@@ -142,11 +142,11 @@ public class HttpRequestParserTests
     [Fact]
     public void Parse_HeadAtTheLimit_IsAcceptedAndOneByteMoreIs431()
     {
-        string start = "GET / HTTP/1.1\r\nHost: a\r\nX: ";
-        string end = "\r\n\r\n";
-        string exact = start + new string('v', Limit - start.Length - end.Length) + end;
+        var start = "GET / HTTP/1.1\r\nHost: a\r\nX: ";
+        var end = "\r\n\r\n";
+        var exact = start + new string('v', Limit - start.Length - end.Length) + end;
         Assert.Equal(HttpParseStatus.Complete, Parse(exact).Status);
-        string over = start + new string('v', Limit - start.Length - end.Length + 1) + end;
+        var over = start + new string('v', Limit - start.Length - end.Length + 1) + end;
         var result = Parse(over);
         Assert.Equal(HttpParseStatus.Invalid, result.Status);
         Assert.Equal(431, result.ErrorStatus);
@@ -169,7 +169,7 @@ public class HttpRequestParserTests
     public void Parse_TooManyHeaders_IsInvalid()
     {
         var request = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
-        for (int i = 0; i < HttpRequestParser.MaxHeaderCount; i++)
+        for (var i = 0; i < HttpRequestParser.MaxHeaderCount; i++)
         {
             request.Append("X: 1\r\n");
         }
@@ -203,14 +203,14 @@ public class HttpRequestParserTests
     [Fact]
     public void Parse_MutatedValidRequest_NeverThrows()
     {
-        byte[] valid = Encoding.ASCII.GetBytes(PrometheusScrape);
+        var valid = Encoding.ASCII.GetBytes(PrometheusScrape);
         var property = Prop.ForAll(
             Arb.From(Gen.Choose(0, valid.Length - 1).Two().Zip(Gen.Choose(0, 255))),
             mutation =>
             {
-                byte[] bytes = (byte[])valid.Clone();
+                var bytes = (byte[])valid.Clone();
                 bytes[mutation.Item1.Item1] = (byte)mutation.Item2;
-                int cut = Math.Max(mutation.Item1.Item1, mutation.Item1.Item2);
+                var cut = Math.Max(mutation.Item1.Item1, mutation.Item1.Item2);
                 HttpRequestParser.Parse(bytes, Limit);
                 HttpRequestParser.Parse(bytes.AsSpan(0, cut), Limit);
             });

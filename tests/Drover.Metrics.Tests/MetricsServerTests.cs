@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Drover.Metrics.Http;
-using FsCheck;
 using FsCheck.Fluent;
 
 namespace Drover.Metrics.Tests;
@@ -43,7 +42,7 @@ public sealed class MetricsServerTests : IAsyncLifetime
     public async Task KeepAlive_SeveralRequestsShareOneConnection()
     {
         await using var client = await RawHttpClient.ConnectAsync(_server.Port);
-        for (int i = 0; i < 3; i++)
+        for (var i = 0; i < 3; i++)
         {
             await client.SendAsync(Get);
             var response = await client.ReadResponseAsync();
@@ -149,7 +148,7 @@ public sealed class MetricsServerTests : IAsyncLifetime
     public async Task OneByteSegments_AreReassembled()
     {
         await using var client = await RawHttpClient.ConnectAsync(_server.Port);
-        foreach (byte b in System.Text.Encoding.ASCII.GetBytes(Get))
+        foreach (var b in System.Text.Encoding.ASCII.GetBytes(Get))
         {
             await client.SendAsync([b]);
         }
@@ -231,7 +230,7 @@ public sealed class MetricsServerTests : IAsyncLifetime
         var options = new MetricsServerOptions { RequestHeadTimeout = TimeSpan.FromMilliseconds(200), KeepAliveTimeout = TimeSpan.FromMilliseconds(200) };
         await using var server = MetricsServer.Start(_registry, IPAddress.Loopback, 0, options);
         var payloads = Gen.ArrayOf(Gen.Elements<byte>([.. "GET /metrics HTTP/1.1\r\n: Host"u8, 0, 0xFF])).Sample(40, 30);
-        foreach (byte[] payload in payloads)
+        foreach (var payload in payloads)
         {
             await using var client = await RawHttpClient.ConnectAsync(server.Port);
             await client.SendAsync(payload);

@@ -27,14 +27,14 @@ public class ProcFilesTests
     [Fact]
     public void TryParseStat_EveryTruncation_FailsCleanly()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(Stat);
+        var bytes = Encoding.ASCII.GetBytes(Stat);
         // Field 24 (rss) ends at the space after "1186"; every shorter prefix lacks a needed field or cuts it short.
-        int complete = Stat.IndexOf(" 1186 ", StringComparison.Ordinal) + " 1186 ".Length;
-        for (int length = 0; length < complete; length++)
+        var complete = Stat.IndexOf(" 1186 ", StringComparison.Ordinal) + " 1186 ".Length;
+        for (var length = 0; length < complete; length++)
         {
             Assert.False(ProcFiles.TryParseStat(bytes.AsSpan(0, length), out _), $"prefix of {length} bytes parsed");
         }
-        for (int length = complete; length <= bytes.Length; length++)
+        for (var length = complete; length <= bytes.Length; length++)
         {
             Assert.True(ProcFiles.TryParseStat(bytes.AsSpan(0, length), out _), $"prefix of {length} bytes did not parse");
         }
@@ -55,12 +55,12 @@ public class ProcFilesTests
     [Fact]
     public void TryParseStat_MutatedFields_FailOrParse()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(Stat);
-        for (int i = 0; i < bytes.Length; i++)
+        var bytes = Encoding.ASCII.GetBytes(Stat);
+        for (var i = 0; i < bytes.Length; i++)
         {
-            foreach (byte replacement in new[] { (byte)'x', (byte)' ', (byte)')', (byte)'-' })
+            foreach (var replacement in new[] { (byte)'x', (byte)' ', (byte)')', (byte)'-' })
             {
-                byte[] copy = (byte[])bytes.Clone();
+                var copy = (byte[])bytes.Clone();
                 copy[i] = replacement;
                 ProcFiles.TryParseStat(copy, out _);
             }
@@ -70,8 +70,8 @@ public class ProcFilesTests
     [Fact]
     public void TryParseBootTime_FindsTheBtimeLine()
     {
-        byte[] stat = Encoding.ASCII.GetBytes("cpu  1 2 3\nintr 5\nbtime 1700000000\nprocesses 9\n");
-        Assert.True(ProcFiles.TryParseBootTime(stat, out long boot));
+        var stat = Encoding.ASCII.GetBytes("cpu  1 2 3\nintr 5\nbtime 1700000000\nprocesses 9\n");
+        Assert.True(ProcFiles.TryParseBootTime(stat, out var boot));
         Assert.Equal(1700000000, boot);
         Assert.False(ProcFiles.TryParseBootTime("cpu 1\nbtime x\n"u8, out _));
         Assert.False(ProcFiles.TryParseBootTime("cpu 1\n"u8, out _));
@@ -80,10 +80,10 @@ public class ProcFilesTests
     [Fact]
     public void TryParseSoftLimit_ReadsNumbersAndUnlimited()
     {
-        byte[] limits = Encoding.ASCII.GetBytes(Limits);
-        Assert.True(ProcFiles.TryParseSoftLimit(limits, "Max open files"u8, out double files));
+        var limits = Encoding.ASCII.GetBytes(Limits);
+        Assert.True(ProcFiles.TryParseSoftLimit(limits, "Max open files"u8, out var files));
         Assert.Equal(20000, files);
-        Assert.True(ProcFiles.TryParseSoftLimit(limits, "Max address space"u8, out double address));
+        Assert.True(ProcFiles.TryParseSoftLimit(limits, "Max address space"u8, out var address));
         Assert.Equal(18446744073709551615.0, address);
         Assert.False(ProcFiles.TryParseSoftLimit(limits, "Max locked memory"u8, out _));
     }

@@ -9,7 +9,7 @@ public class ProcessCollectorTests
     {
         var registry = new MetricRegistry(error => Assert.Fail(error.ToString()));
         registry.Register(new ProcessCollector());
-        string text = Scrape.Text(registry);
+        var text = Scrape.Text(registry);
         var samples = ExpositionParser.Parse(text).ToDictionary(s => s.Name, s => s.Value);
         var help = ExpositionParser.Help(text);
 
@@ -28,7 +28,7 @@ public class ProcessCollectorTests
         Assert.True(samples["process_virtual_memory_bytes"] >= samples["process_resident_memory_bytes"]);
         Assert.InRange(samples["process_threads"], 1, 10_000);
         Assert.InRange(samples["process_open_fds"], 3, samples["process_max_fds"]);
-        double start = new DateTimeOffset(self.StartTime).ToUnixTimeMilliseconds() / 1000.0;
+        var start = new DateTimeOffset(self.StartTime).ToUnixTimeMilliseconds() / 1000.0;
         Assert.InRange(samples["process_start_time_seconds"], start - 2, start + 2);
         Assert.True(samples["process_virtual_memory_max_bytes"] > 0);
     }
@@ -36,7 +36,7 @@ public class ProcessCollectorTests
     [Fact]
     public void Collect_UnreadableStat_ReportsAnErrorAndDropsOnlyProcessSamples()
     {
-        string dir = Directory.CreateTempSubdirectory("drover-proc-").FullName;
+        var dir = Directory.CreateTempSubdirectory("drover-proc-").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, "stat"), "1 (x) S 1 1 1 0 -1 0 0 0 0 0 10 10 0 0 20 0 1 0 100 1000 10\n");

@@ -1,12 +1,9 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using Drover.Metrics.Http;
 using Drover.Metrics.Procfs;
+using Drover.Testing.Prometheus;
 using FsCheck;
 using FsCheck.Fluent;
-
-using Drover.Testing.Prometheus;
 
 namespace Drover.Metrics.Tests;
 
@@ -38,7 +35,7 @@ public class PrometheusInteropTests
         var registry = BuildRegistry();
         await using var server = MetricsServer.Start(registry, IPAddress.Loopback, 0);
         using var http = new HttpClient();
-        string body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.Port}/metrics"));
+        var body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{server.Port}/metrics"));
         Assert.Contains("drover_test_not_a_number NaN\n", body, StringComparison.Ordinal);
         Assert.Contains("drover_test_limits{kind=\"plus\"} +Inf\n", body, StringComparison.Ordinal);
         Assert.Contains("drover_test_requests_total{path=\"/plain\",code=\"500\"} 1e+06\n", body, StringComparison.Ordinal);
@@ -64,7 +61,7 @@ public class PrometheusInteropTests
         await using var prometheus = PrometheusServer.Start(server.Port);
 
         // PromQL string literals use Go escapes: \\ \" \n.
-        string selector = "drover_test_requests_total{path=\"" + TrickyPath.Replace("\\", "\\\\", StringComparison.Ordinal)
+        var selector = "drover_test_requests_total{path=\"" + TrickyPath.Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\",code=\"200\"}";
         var series = await prometheus.QuerySingleAsync(selector, TimeSpan.FromSeconds(60));
         Assert.Equal("42", series.GetProperty("value")[1].GetString());
@@ -107,7 +104,7 @@ public class PrometheusInteropTests
         {
             gauge.WithLabels(first, second).Set(1);
         }
-        string text = Scrape.Text(all);
+        var text = Scrape.Text(all);
         var (exitCode, output) = await ExternalProcess.RunAsync(ExternalProcess.Promtool, "check metrics", text);
         Assert.True(exitCode == 0, $"promtool: {output}");
     }

@@ -29,7 +29,7 @@ internal sealed class RawHttpClient : IAsyncDisposable
 
     public async Task SendAsync(byte[] bytes)
     {
-        int sent = 0;
+        var sent = 0;
         while (sent < bytes.Length)
         {
             sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
@@ -48,16 +48,16 @@ internal sealed class RawHttpClient : IAsyncDisposable
                 throw new EndOfStreamException($"Connection closed after {_pending.Count} bytes of a response head.");
             }
         }
-        string[] lines = Encoding.Latin1.GetString(_pending.GetRange(0, headEnd).ToArray()).Split("\r\n");
+        var lines = Encoding.Latin1.GetString(_pending.GetRange(0, headEnd).ToArray()).Split("\r\n");
         _pending.RemoveRange(0, headEnd + 4);
-        int status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>();
-        foreach (string line in lines.Skip(1))
+        foreach (var line in lines.Skip(1))
         {
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
             headers[line[..colon].ToLowerInvariant()] = line[(colon + 1)..].Trim();
         }
-        int length = head ? 0 : int.Parse(headers["content-length"], System.Globalization.CultureInfo.InvariantCulture);
+        var length = head ? 0 : int.Parse(headers["content-length"], System.Globalization.CultureInfo.InvariantCulture);
         while (_pending.Count < length)
         {
             if (!await FillAsync(timeout.Token))
@@ -65,7 +65,7 @@ internal sealed class RawHttpClient : IAsyncDisposable
                 throw new EndOfStreamException("Connection closed inside a response body.");
             }
         }
-        string body = Encoding.UTF8.GetString(_pending.GetRange(0, length).ToArray());
+        var body = Encoding.UTF8.GetString(_pending.GetRange(0, length).ToArray());
         _pending.RemoveRange(0, length);
         return new RawResponse(status, headers, body);
     }
@@ -93,14 +93,14 @@ internal sealed class RawHttpClient : IAsyncDisposable
     private async Task<bool> FillAsync(CancellationToken cancel)
     {
         var buffer = new byte[16384];
-        int read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancel);
+        var read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancel);
         _pending.AddRange(buffer.AsSpan(0, read));
         return read > 0;
     }
 
     private int IndexOfHeadEnd()
     {
-        for (int i = 0; i + 3 < _pending.Count; i++)
+        for (var i = 0; i + 3 < _pending.Count; i++)
         {
             if (_pending[i] == '\r' && _pending[i + 1] == '\n' && _pending[i + 2] == '\r' && _pending[i + 3] == '\n')
             {

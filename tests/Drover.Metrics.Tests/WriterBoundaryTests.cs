@@ -20,11 +20,11 @@ public class WriterBoundaryTests
         var random = new Random(7);
         string[] pieces = ["a", "\\", "\"", "\n", "é", "世", "🎉", "le=\"1\""];
         var expected = new Dictionary<(string, string), double>();
-        for (int i = 0; i < 600; i++)
+        for (var i = 0; i < 600; i++)
         {
-            string first = string.Concat(Enumerable.Range(0, random.Next(40)).Select(_ => pieces[random.Next(pieces.Length)])) + i;
-            string second = string.Concat(Enumerable.Range(0, random.Next(40)).Select(_ => pieces[random.Next(pieces.Length)]));
-            double value = random.NextDouble() * Math.Pow(10, random.Next(-8, 12));
+            var first = string.Concat(Enumerable.Range(0, random.Next(40)).Select(_ => pieces[random.Next(pieces.Length)])) + i;
+            var second = string.Concat(Enumerable.Range(0, random.Next(40)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var value = random.NextDouble() * Math.Pow(10, random.Next(-8, 12));
             gauge.WithLabels(first, second).Set(value);
             expected[(first, second)] = value;
         }
@@ -38,7 +38,7 @@ public class WriterBoundaryTests
 
         IBufferWriter<byte> output = stingy ? new StingyBufferWriter() : new ArrayBufferWriter<byte>();
         registry.WriteTo(output);
-        byte[] bytes = output is StingyBufferWriter s ? s.ToArray() : ((ArrayBufferWriter<byte>)output).WrittenSpan.ToArray();
+        var bytes = output is StingyBufferWriter s ? s.ToArray() : ((ArrayBufferWriter<byte>)output).WrittenSpan.ToArray();
         Assert.DoesNotContain((byte)0, bytes);
         var samples = ExpositionParser.Parse(Encoding.UTF8.GetString(bytes));
         Assert.Equal(2 * expected.Count, samples.Count);

@@ -5,7 +5,7 @@ public class ChildReaperTests
     [Fact]
     public void Reaper_ReportsExitCode()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exit 3"));
+        var child = Children.Spawn(Children.Shell("exit 3"));
 
         Assert.Equal(new ChildExit(child.Pid, 3, null, false), TestReaper.WaitForExit(child.Pid));
     }
@@ -13,9 +13,9 @@ public class ChildReaperTests
     [Fact]
     public void Reaper_ReportsTerminatingSignal()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("kill -TERM $$; sleep 5"));
+        var child = Children.Spawn(Children.Shell("kill -TERM $$; sleep 5"));
 
-        ChildExit exit = TestReaper.WaitForExit(child.Pid);
+        var exit = TestReaper.WaitForExit(child.Pid);
 
         Assert.Equal(new ChildExit(child.Pid, null, Signals.SIGTERM, false), exit);
         Assert.Equal("killed by SIGTERM", exit.Describe());
@@ -28,7 +28,7 @@ public class ChildReaperTests
             .Select(i => Children.Spawn(Children.Shell($"exit {i}")).Pid)
             .ToList();
 
-        for (int i = 0; i < pids.Count; i++)
+        for (var i = 0; i < pids.Count; i++)
         {
             Assert.Equal(i, TestReaper.WaitForExit(pids[i]).ExitCode);
         }
@@ -43,8 +43,8 @@ public class ChildReaperTests
 
         // No SIGCHLD handler: neither the runtime nor the test host (via System.Diagnostics.Process) installed
         // one, so nothing but our reaper waits for children (see ChildReaper's remarks).
-        string status = File.ReadAllText("/proc/self/status");
-        string caught = status.Split('\n').Single(l => l.StartsWith("SigCgt:", StringComparison.Ordinal))[7..].Trim();
+        var status = File.ReadAllText("/proc/self/status");
+        var caught = status.Split('\n').Single(l => l.StartsWith("SigCgt:", StringComparison.Ordinal))[7..].Trim();
         Assert.Equal(0UL, Convert.ToUInt64(caught, 16) & (1UL << (Signals.SIGCHLD - 1)));
     }
 

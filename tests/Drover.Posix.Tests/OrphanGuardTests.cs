@@ -8,7 +8,7 @@ public class OrphanGuardTests
     [Fact]
     public void Script_IsValidPosixSh()
     {
-        (string output, ChildExit exit) = Children.Run(new SpawnRequest
+        (var output, var exit) = Children.Run(new SpawnRequest
         {
             Executable = "/bin/sh",
             Arguments = ["sh", "-n", "-c", OrphanGuard.Script],
@@ -28,9 +28,9 @@ public class OrphanGuardTests
         // ids are above pid_max, so even a real kill would hit nothing.
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("commands"), "add 1\nadd 0\nadd -7\nadd 12x\nadd\nfrob 4000008\nadd 4000005\nadd 4000006\nadd 4000077\ndel 4000005\ndel 4000077\nadd 4000009\n");
-        string fake = "kill() { echo \"kill $*\"; [ \"$1\" != -0 ]; }\n";
+        var fake = "kill() { echo \"kill $*\"; [ \"$1\" != -0 ]; }\n";
 
-        (string output, ChildExit exit) = Children.Run(new SpawnRequest
+        (var output, var exit) = Children.Run(new SpawnRequest
         {
             Executable = "/bin/sh",
             Arguments = ["sh", "-c", fake + OrphanGuard.Script],
@@ -48,7 +48,7 @@ public class OrphanGuardTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("commands"), "add 4000005\ndel 4000005\n");
 
-        (string output, ChildExit exit) = Children.Run(new SpawnRequest
+        (var output, var exit) = Children.Run(new SpawnRequest
         {
             Executable = "/bin/sh",
             Arguments = ["sh", "-c", "kill() { echo \"kill $*\"; }\n" + OrphanGuard.Script],
@@ -66,7 +66,7 @@ public class OrphanGuardTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("commands"), "add 4000005\n");
 
-        (string output, ChildExit exit) = Children.Run(new SpawnRequest
+        (var output, var exit) = Children.Run(new SpawnRequest
         {
             Executable = "/bin/sh",
             Arguments = ["sh", "-c", "kill() { echo \"kill $*\"; }\n" + OrphanGuard.Script],
@@ -75,7 +75,7 @@ public class OrphanGuardTests
         });
 
         Assert.Equal(0, exit.ExitCode);
-        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(1 + (2 * OrphanGuard.RetryRounds), lines.Length);
         Assert.Equal(1 + OrphanGuard.RetryRounds, lines.Count(l => l == "kill -KILL -4000005"));
     }
@@ -85,11 +85,11 @@ public class OrphanGuardTests
     {
         TestReaper.EnsureStarted();
         using var guard = OrphanGuard.Start();
-        int watchdog = guard.WatchdogPid;
+        var watchdog = guard.WatchdogPid;
         // Services started after the guard: had they inherited its pipe, its end of file would never come.
-        SpawnedProcess listed = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
-        SpawnedProcess removed = Children.Spawn(Children.Shell("exec sleep 1000"));
-        SpawnedProcess unlisted = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var listed = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
+        var removed = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var unlisted = Children.Spawn(Children.Shell("exec sleep 1000"));
         try
         {
             Poll.Until(() => ProcessTree.GroupMembers(listed.ProcessGroupId).Count == 3, "the listed service has its grandchildren");
@@ -118,8 +118,8 @@ public class OrphanGuardTests
     {
         TestReaper.EnsureStarted();
         var guard = new OrphanGuard();
-        int watchdog = guard.WatchdogPid;
-        SpawnedProcess service = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var watchdog = guard.WatchdogPid;
+        var service = Children.Spawn(Children.Shell("exec sleep 1000"));
         try
         {
             guard.Add(service.ProcessGroupId);
@@ -143,9 +143,9 @@ public class OrphanGuardTests
     {
         TestReaper.EnsureStarted();
         using var guard = new OrphanGuard();
-        SpawnedProcess service = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var service = Children.Spawn(Children.Shell("exec sleep 1000"));
         guard.Add(service.ProcessGroupId);
-        int first = guard.WatchdogPid;
+        var first = guard.WatchdogPid;
 
         Assert.True(Signals.Send(first, Signals.SIGKILL));
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(first).Signal);
@@ -156,7 +156,7 @@ public class OrphanGuardTests
         Assert.NotEqual(first, guard.WatchdogPid);
         Assert.True(guard.IsAlive);
 
-        int second = guard.WatchdogPid;
+        var second = guard.WatchdogPid;
         guard.SimulateOwnerDeath();
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(service.Pid).Signal);
         Assert.Equal(0, TestReaper.WaitForExit(second).ExitCode);
@@ -167,10 +167,10 @@ public class OrphanGuardTests
     {
         TestReaper.EnsureStarted();
         using var guard = new OrphanGuard();
-        SpawnedProcess service = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var service = Children.Spawn(Children.Shell("exec sleep 1000"));
         try
         {
-            string ourEnd = FdTarget(Environment.ProcessId, guard.PipeForTests);
+            var ourEnd = FdTarget(Environment.ProcessId, guard.PipeForTests);
             Assert.StartsWith("pipe:[", ourEnd, StringComparison.Ordinal);
             string[] theirs = [];
             // While sh execs sleep, the dynamic loader briefly holds libc.so open: wait for the settled set,
@@ -196,8 +196,8 @@ public class OrphanGuardTests
         // The real thing with a real SIGKILL: the watchdog's pipe write end is held only by an "owner" process
         // (a shell that announces a group, then sleeps). Killing the owner closes the pipe in the kernel.
         TestReaper.EnsureStarted();
-        SpawnedProcess service = Children.Spawn(Children.Shell("sleep 1000 & exec sleep 1000"));
-        int* fds = stackalloc int[2];
+        var service = Children.Spawn(Children.Shell("sleep 1000 & exec sleep 1000"));
+        var fds = stackalloc int[2];
         Assert.Equal(0, Libc.pipe2(fds, Libc.O_CLOEXEC));
         SpawnedProcess watchdog;
         SpawnedProcess owner;

@@ -13,15 +13,15 @@ public class OutputPumpTests
         const int Lines = 300;
         using var dir = new TempDirectory();
         using var pump = new OutputPump();
-        int closed = 0;
+        var closed = 0;
         var sinks = new List<RotatingLogFile>();
         var pids = new List<int>();
-        for (int n = 0; n < ChildCount; n++)
+        for (var n = 0; n < ChildCount; n++)
         {
             var stdout = new RotatingLogFile(dir.File($"child{n}.out"));
             var stderr = new RotatingLogFile(dir.File($"child{n}.err"));
             sinks.AddRange([stdout, stderr]);
-            SpawnedProcess child = Children.Spawn(Children.Shell(
+            var child = Children.Spawn(Children.Shell(
                 $"i=0; while [ $i -lt {Lines} ]; do echo \"child {n} line $i\"; echo \"oops $i\" >&2; i=$((i+1)); done",
                 StdioTarget.Pipe) with { Stderr = StdioTarget.Pipe });
             pump.Add(child.StdoutRead!, stdout, () => Interlocked.Increment(ref closed));
@@ -33,7 +33,7 @@ public class OutputPumpTests
         Assert.Equal(0, pump.Count);
         Assert.All(pids, pid => Assert.Equal(0, TestReaper.WaitForExit(pid).ExitCode));
         sinks.ForEach(s => s.Dispose());
-        for (int n = 0; n < ChildCount; n++)
+        for (var n = 0; n < ChildCount; n++)
         {
             Assert.Equal(Enumerable.Range(0, Lines).Select(i => $"child {n} line {i}"), File.ReadAllLines(dir.File($"child{n}.out")));
             Assert.Equal(Enumerable.Range(0, Lines).Select(i => $"oops {i}"), File.ReadAllLines(dir.File($"child{n}.err")));
@@ -48,7 +48,7 @@ public class OutputPumpTests
         using var sink = new RotatingLogFile(dir.File("big.log"), maxBytes: 256 * 1024, maxFiles: 100);
         using var done = new ManualResetEventSlim();
         // 4 MB of 100-byte lines, written as fast as the pipe takes it.
-        SpawnedProcess child = Children.Spawn(Children.Shell(
+        var child = Children.Spawn(Children.Shell(
             "yes 012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678 | head -n 40000",
             StdioTarget.Pipe));
         pump.Add(child.StdoutRead!, sink, done.Set);
@@ -56,7 +56,7 @@ public class OutputPumpTests
         Assert.True(done.Wait(TimeSpan.FromSeconds(30)));
         TestReaper.WaitForExit(child.Pid);
         sink.Dispose();
-        string[] files = Directory.GetFiles(dir.Path);
+        var files = Directory.GetFiles(dir.Path);
         Assert.Equal(4_000_000, files.Sum(f => new FileInfo(f).Length));
         Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 256 * 1024));
         Assert.All(files.SelectMany(File.ReadAllLines), line => Assert.Equal(99, line.Length));
@@ -68,11 +68,11 @@ public class OutputPumpTests
         using var dir = new TempDirectory();
         using var sink = new RotatingLogFile(dir.File("x"));
         var pump = new OutputPump();
-        int* fds = stackalloc int[2];
+        var fds = stackalloc int[2];
         Assert.Equal(0, Libc.pipe2(fds, Libc.O_CLOEXEC));
         var read = new SafeFileHandle(fds[0], ownsHandle: true);
         using var write = new SafeFileHandle(fds[1], ownsHandle: true);
-        bool closed = false;
+        var closed = false;
         pump.Add(read, sink, () => closed = true);
         using (var writer = new FileStream(write, FileAccess.Write, 1, false))
         {
@@ -98,9 +98,9 @@ public class OutputPumpTests
         broken.Dispose();
         using var fine = new RotatingLogFile(dir.File("fine"));
 
-        SpawnedProcess a = Children.Spawn(Children.Shell("echo lost", StdioTarget.Pipe));
-        SpawnedProcess b = Children.Spawn(Children.Shell("echo kept", StdioTarget.Pipe));
-        int closed = 0;
+        var a = Children.Spawn(Children.Shell("echo lost", StdioTarget.Pipe));
+        var b = Children.Spawn(Children.Shell("echo kept", StdioTarget.Pipe));
+        var closed = 0;
         pump.Add(a.StdoutRead!, broken, () => Interlocked.Increment(ref closed));
         pump.Add(b.StdoutRead!, fine, () => Interlocked.Increment(ref closed));
 

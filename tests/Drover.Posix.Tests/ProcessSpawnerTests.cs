@@ -1,4 +1,3 @@
-using System.Text;
 using Drover.Posix.Interop;
 using Microsoft.Win32.SafeHandles;
 
@@ -17,7 +16,7 @@ public class ProcessSpawnerTests
             WorkingDirectory = "/",
         };
 
-        (string output, ChildExit exit) = Children.Run(request);
+        (var output, var exit) = Children.Run(request);
 
         Assert.Equal(new ChildExit(exit.Pid, 0, null, false), exit);
         Assert.Equal(["DROVER_A=one two", "DROVER_B=x=y", "EMPTY="], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -33,7 +32,7 @@ public class ProcessSpawnerTests
             WorkingDirectory = "/",
         };
 
-        (string output, _) = Children.Run(request);
+        (var output, _) = Children.Run(request);
 
         Assert.Equal("[a b]\n[]\n[$HOME]\n['quoted']\n[ünïcode]\n", output);
     }
@@ -42,10 +41,10 @@ public class ProcessSpawnerTests
     public void Spawn_ShellForm_RunsInWorkingDirectoryWithEnvironment()
     {
         using var dir = new TempDirectory();
-        SpawnRequest request = SpawnRequest.Shell("echo \"$GREETING\"; pwd; ls", [new("GREETING", "hello"), new("PATH", "/usr/bin:/bin")], dir.Path);
+        var request = SpawnRequest.Shell("echo \"$GREETING\"; pwd; ls", [new("GREETING", "hello"), new("PATH", "/usr/bin:/bin")], dir.Path);
         File.WriteAllText(dir.File("marker"), "");
 
-        (string output, ChildExit exit) = Children.Run(request);
+        (var output, var exit) = Children.Run(request);
 
         Assert.Equal(0, exit.ExitCode);
         Assert.Equal($"hello\n{dir.Path}\nmarker\n", output);
@@ -55,7 +54,7 @@ public class ProcessSpawnerTests
     public void Spawn_BareName_IsLookedUpInTheChildsPathNotOurs()
     {
         using var dir = new TempDirectory();
-        string script = dir.File("drover-test-tool");
+        var script = dir.File("drover-test-tool");
         File.WriteAllText(script, "#!/bin/sh\necho found me\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
@@ -66,7 +65,7 @@ public class ProcessSpawnerTests
             Environment = [new("PATH", "/nonexistent:" + dir.Path)],
             WorkingDirectory = "/",
         };
-        (string output, _) = Children.Run(request);
+        (var output, _) = Children.Run(request);
         Assert.Equal("found me\n", output);
 
         // Our own PATH does not have it, and an environment without PATH gets execvp's default.
@@ -145,7 +144,7 @@ public class ProcessSpawnerTests
         // Executable bit set, but neither ELF nor "#!": only execve in the child can find out (ENOEXEC),
         // and glibc's CLONE_VFORK spawn hands that errno back to the parent.
         using var dir = new TempDirectory();
-        string junk = dir.File("junk");
+        var junk = dir.File("junk");
         File.WriteAllBytes(junk, [0x00, 0x01, 0x02, 0x03, 0xff, 0xfe]);
         File.SetUnixFileMode(junk, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
@@ -173,10 +172,10 @@ public class ProcessSpawnerTests
     [Fact]
     public void Spawn_NewSession_MakesTheChildLeaderOfSessionAndGroup()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exec sleep 1000"));
+        var child = Children.Spawn(Children.Shell("exec sleep 1000"));
         try
         {
-            ProcessInfo info = ProcessTree.Read(child.Pid);
+            var info = ProcessTree.Read(child.Pid);
             Assert.Equal(child.Pid, child.ProcessGroupId);
             Assert.Equal(child.Pid, info.ProcessGroupId);
             Assert.Equal(child.Pid, info.SessionId);
@@ -191,11 +190,11 @@ public class ProcessSpawnerTests
     [Fact]
     public void Spawn_WithoutNewSession_StaysInOurGroup()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exec sleep 1000") with { NewSession = false });
+        var child = Children.Spawn(Children.Shell("exec sleep 1000") with { NewSession = false });
         try
         {
-            ProcessInfo me = ProcessTree.Read(Environment.ProcessId);
-            ProcessInfo info = ProcessTree.Read(child.Pid);
+            var me = ProcessTree.Read(Environment.ProcessId);
+            var info = ProcessTree.Read(child.Pid);
             Assert.Equal(me.ProcessGroupId, child.ProcessGroupId);
             Assert.Equal(me.ProcessGroupId, info.ProcessGroupId);
             Assert.Equal(me.SessionId, info.SessionId);
@@ -213,7 +212,7 @@ public class ProcessSpawnerTests
         // The .NET runtime ignores SIGPIPE in this process; the child must not inherit that.
         Assert.NotEqual(0UL, StatusMask(File.ReadAllText("/proc/self/status"), "SigIgn") & (1UL << (Signals.SIGPIPE - 1)));
 
-        (string output, _) = Children.Run(Children.Shell("exec cat /proc/self/status"));
+        (var output, _) = Children.Run(Children.Shell("exec cat /proc/self/status"));
 
         Assert.Equal(0UL, StatusMask(output, "SigIgn"));
         Assert.Equal(0UL, StatusMask(output, "SigBlk"));
@@ -232,7 +231,7 @@ public class ProcessSpawnerTests
         try
         {
             // ls opens the directory it lists as fd 3: the list must be exactly 0 1 2 3.
-            (string output, _) = Children.Run(Children.Shell("exec ls /proc/self/fd"));
+            (var output, _) = Children.Run(Children.Shell("exec ls /proc/self/fd"));
             Assert.Equal(["0", "1", "2", "3"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
@@ -244,7 +243,7 @@ public class ProcessSpawnerTests
     [Fact]
     public void Spawn_StdinPipe_FeedsTheChild()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exec tr a-z A-Z", StdioTarget.Pipe) with { Stdin = StdioTarget.Pipe });
+        var child = Children.Spawn(Children.Shell("exec tr a-z A-Z", StdioTarget.Pipe) with { Stdin = StdioTarget.Pipe });
         using (var stdin = new FileStream(child.StdinWrite!, FileAccess.Write, 1))
         {
             stdin.Write("hello pipe\n"u8);
@@ -259,7 +258,7 @@ public class ProcessSpawnerTests
     public void Spawn_FileTargets_AppendOrTruncate()
     {
         using var dir = new TempDirectory();
-        string log = dir.File("out.log");
+        var log = dir.File("out.log");
         File.WriteAllText(log, "old\n");
 
         Run(Children.Shell("echo one; echo err >&2", StdioTarget.File(log, append: true)) with { Stderr = StdioTarget.File(log, append: true) });
@@ -269,7 +268,7 @@ public class ProcessSpawnerTests
         Assert.Equal("two\n", File.ReadAllText(log));
 
         File.WriteAllText(dir.File("in.txt"), "from a file\n");
-        SpawnedProcess child = Children.Spawn(Children.Shell("exec cat", StdioTarget.Pipe) with { Stdin = StdioTarget.File(dir.File("in.txt")) });
+        var child = Children.Spawn(Children.Shell("exec cat", StdioTarget.Pipe) with { Stdin = StdioTarget.File(dir.File("in.txt")) });
         Assert.Equal("from a file\n", Children.ReadToEnd(child.StdoutRead!));
         TestReaper.WaitForExit(child.Pid);
 
@@ -289,7 +288,7 @@ public class ProcessSpawnerTests
     [Fact]
     public unsafe void Spawn_SharedHandle_CombinesStdoutAndStderr()
     {
-        int* fds = stackalloc int[2];
+        var fds = stackalloc int[2];
         Assert.Equal(0, Libc.pipe2(fds, Libc.O_CLOEXEC));
         using var read = new SafeFileHandle(fds[0], ownsHandle: true);
         SpawnedProcess child;
@@ -314,14 +313,14 @@ public class ProcessSpawnerTests
         File.WriteAllText(dir.File("bin/tool"), "#!/bin/sh\npwd\n");
         File.SetUnixFileMode(dir.File("bin/tool"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        (string output, _) = Children.Run(new SpawnRequest { Executable = "./bin/tool", Arguments = ["tool"], WorkingDirectory = dir.Path });
+        (var output, _) = Children.Run(new SpawnRequest { Executable = "./bin/tool", Arguments = ["tool"], WorkingDirectory = dir.Path });
 
         Assert.Equal(dir.Path + "\n", output);
     }
 
     private static ulong StatusMask(string status, string field)
     {
-        string line = status.Split('\n').Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        var line = status.Split('\n').Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return Convert.ToUInt64(line[(field.Length + 1)..].Trim(), 16);
     }
 }

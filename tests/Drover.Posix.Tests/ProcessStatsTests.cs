@@ -5,7 +5,7 @@ public class ProcessStatsTests
     [Fact]
     public void ForProcess_Self_HasThreadsMemoryAndDescriptors()
     {
-        ResourceUsage me = ProcessStats.ForProcess(Environment.ProcessId);
+        var me = ProcessStats.ForProcess(Environment.ProcessId);
 
         Assert.Equal(1, me.Processes);
         Assert.True(me.Threads > 1);
@@ -18,12 +18,12 @@ public class ProcessStatsTests
     [Fact]
     public void ForTreeAndGroup_CountEveryMember()
     {
-        SpawnedProcess service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
+        var service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
         try
         {
             Poll.Until(() => ProcessStats.ForTree(service.Pid).Processes == 3, "the shell and both sleeps run");
-            ResourceUsage tree = ProcessStats.ForTree(service.Pid);
-            ResourceUsage group = ProcessStats.ForProcessGroup(service.ProcessGroupId);
+            var tree = ProcessStats.ForTree(service.Pid);
+            var group = ProcessStats.ForProcessGroup(service.ProcessGroupId);
 
             Assert.Equal(3, group.Processes);
             Assert.Equal(3, tree.Threads);
@@ -40,12 +40,12 @@ public class ProcessStatsTests
     [Fact]
     public void ForProcesses_CountsCpuTimeAndSkipsTheGone()
     {
-        SpawnedProcess busy = Children.Spawn(Children.Shell("while :; do :; done"));
+        var busy = Children.Spawn(Children.Shell("while :; do :; done"));
         try
         {
             Poll.Until(() => ProcessStats.ForProcess(busy.Pid).CpuSeconds >= 0.05, "the busy loop used CPU");
 
-            ResourceUsage usage = ProcessStats.ForProcesses([busy.Pid, 4_000_001, -1]);
+            var usage = ProcessStats.ForProcesses([busy.Pid, 4_000_001, -1]);
             Assert.Equal(1, usage.Processes);
         }
         finally

@@ -8,7 +8,7 @@ public class ProcessTreeTests
     [Fact]
     public void Read_Self_MatchesWhatWeKnow()
     {
-        ProcessInfo me = ProcessTree.Read(Environment.ProcessId);
+        var me = ProcessTree.Read(Environment.ProcessId);
 
         Assert.Equal(Environment.ProcessId, me.Pid);
         Assert.True(me.ParentPid > 0);
@@ -19,7 +19,7 @@ public class ProcessTreeTests
     [Fact]
     public void Read_MissingProcess_IsEsrch()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exit 0"));
+        var child = Children.Spawn(Children.Shell("exit 0"));
         TestReaper.WaitForExit(child.Pid);
 
         var error = Assert.Throws<PosixException>(() => ProcessTree.Read(child.Pid));
@@ -30,11 +30,11 @@ public class ProcessTreeTests
     [Fact]
     public void Descendants_FindsChildrenAndGrandchildren()
     {
-        SpawnedProcess service = Children.Spawn(Children.Shell("sh -c 'sleep 1000 & wait' & sleep 1000 & wait"));
+        var service = Children.Spawn(Children.Shell("sh -c 'sleep 1000 & wait' & sleep 1000 & wait"));
         try
         {
             Poll.Until(() => ProcessTree.Descendants(service.Pid).Count == 3, "the inner sh and both sleeps run");
-            IReadOnlyList<ProcessInfo> tree = ProcessTree.Descendants(service.Pid);
+            var tree = ProcessTree.Descendants(service.Pid);
 
             Assert.Equal(2, tree.Count(p => p.Command == "sleep"));
             Assert.Contains(tree, p => p.ParentPid != service.Pid); // the grandchild
@@ -53,14 +53,14 @@ public class ProcessTreeTests
     {
         // The grandchild leaves the service's session with setsid, then its parent exits: it is re-parented
         // to us (subreaper) instead of init, so ProcessTree finds it and our reaper collects it.
-        SpawnedProcess service = Children.Spawn(Children.Shell(
+        var service = Children.Spawn(Children.Shell(
             "setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $!", StdioTarget.Pipe));
-        int escaped = int.Parse(Children.ReadLine(service.StdoutRead!), System.Globalization.CultureInfo.InvariantCulture);
+        var escaped = int.Parse(Children.ReadLine(service.StdoutRead!), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(0, TestReaper.WaitForExit(service.Pid).ExitCode);
         service.StdoutRead!.Dispose();
 
         Poll.Until(() => ProcessTree.Read(escaped).Command == "sleep", "setsid has exec'd sleep");
-        ProcessInfo orphan = ProcessTree.Read(escaped);
+        var orphan = ProcessTree.Read(escaped);
         Assert.Equal(Environment.ProcessId, orphan.ParentPid);
         Assert.Equal(escaped, orphan.SessionId);
         Assert.NotEqual(service.ProcessGroupId, orphan.ProcessGroupId);
@@ -74,13 +74,13 @@ public class ProcessTreeTests
     [Fact]
     public void KillAll_KillsTheWholeTree_IncludingEscapedSessionsAndForkingLoops()
     {
-        SpawnedProcess service = Children.Spawn(Children.Shell(
+        var service = Children.Spawn(Children.Shell(
             "setsid sleep 1000 & (while :; do sleep 1000 & sleep 0.01; done) & sleep 1000 & wait"));
         Poll.Until(() => ProcessTree.Descendants(service.Pid).Count(p => p.Command == "sleep") >= 4, "the tree has grown");
         Poll.Until(() => ProcessTree.Descendants(service.Pid).Any(p => p.SessionId != service.Pid), "one sleep escaped its session");
         List<ProcessInfo> before = [.. ProcessTree.Descendants(service.Pid)];
 
-        int killed = ProcessTree.KillAll(service.Pid, Signals.SIGKILL);
+        var killed = ProcessTree.KillAll(service.Pid, Signals.SIGKILL);
 
         Assert.True(killed >= before.Count + 1, $"{killed} signalled for a tree of {before.Count + 1}");
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(service.Pid).Signal);
@@ -93,12 +93,12 @@ public class ProcessTreeTests
     public void Read_CommandWithSpacesAndParentheses_IsParsedFromTheLastParenthesis()
     {
         using var dir = new TempDirectory();
-        string odd = dir.File("a) (b c");
+        var odd = dir.File("a) (b c");
         File.CreateSymbolicLink(odd, "/usr/bin/sleep");
-        SpawnedProcess child = Children.Spawn(new SpawnRequest { Executable = odd, Arguments = ["x", "1000"], WorkingDirectory = "/" });
+        var child = Children.Spawn(new SpawnRequest { Executable = odd, Arguments = ["x", "1000"], WorkingDirectory = "/" });
         try
         {
-            ProcessInfo info = ProcessTree.Read(child.Pid);
+            var info = ProcessTree.Read(child.Pid);
             Assert.Equal("a) (b c", info.Command);
             Assert.Equal(Environment.ProcessId, info.ParentPid);
             Assert.Equal(child.Pid, info.SessionId);
@@ -113,7 +113,7 @@ public class ProcessTreeTests
     public async Task Snapshot_WhileProcessesComeAndGo_NeverFails()
     {
         using var stop = new CancellationTokenSource();
-        Task churn = Task.Run(() =>
+        var churn = Task.Run(() =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -121,7 +121,7 @@ public class ProcessTreeTests
             }
         });
 
-        for (int i = 0; i < 30; i++)
+        for (var i = 0; i < 30; i++)
         {
             Assert.NotEmpty(ProcessTree.Snapshot());
             _ = ProcessTree.Descendants(Environment.ProcessId);
@@ -141,7 +141,7 @@ public class ProcessTreeTests
     [Fact]
     public void Parse_Sample_ReadsTheFields()
     {
-        Assert.True(ProcStat.TryParse(Encoding.ASCII.GetBytes(Sample), out ProcStat stat));
+        Assert.True(ProcStat.TryParse(Encoding.ASCII.GetBytes(Sample), out var stat));
 
         Assert.Equal(4242, stat.Pid);
         Assert.Equal(1, stat.ParentPid);
@@ -159,9 +159,9 @@ public class ProcessTreeTests
     [Fact]
     public void Parse_CommandWithNewline_StillParses()
     {
-        string text = "7 (two\nlines) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 0 0 0\n";
+        var text = "7 (two\nlines) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 5 0 0 0\n";
 
-        Assert.True(ProcStat.TryParse(Encoding.ASCII.GetBytes(text), out ProcStat stat));
+        Assert.True(ProcStat.TryParse(Encoding.ASCII.GetBytes(text), out var stat));
         Assert.Equal('R', stat.State);
         Assert.Equal(5UL, stat.StartTimeTicks);
     }
@@ -169,12 +169,12 @@ public class ProcessTreeTests
     [Fact]
     public void Parse_EveryTruncation_IsRejectedUntilRssIsComplete()
     {
-        byte[] text = Encoding.ASCII.GetBytes(Sample);
-        int complete = Sample.IndexOf(" 2560 ", StringComparison.Ordinal) + " 2560 ".Length;
+        var text = Encoding.ASCII.GetBytes(Sample);
+        var complete = Sample.IndexOf(" 2560 ", StringComparison.Ordinal) + " 2560 ".Length;
 
-        for (int length = 0; length < text.Length; length++)
+        for (var length = 0; length < text.Length; length++)
         {
-            bool parsed = ProcStat.TryParse(text.AsSpan(0, length), out ProcStat stat);
+            var parsed = ProcStat.TryParse(text.AsSpan(0, length), out var stat);
             Assert.Equal(length >= complete, parsed);
             if (parsed)
             {
@@ -186,7 +186,7 @@ public class ProcessTreeTests
     [Fact]
     public void Parse_RealStatOfEveryProcess_Succeeds()
     {
-        foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
         {
             byte[] text;
             try
@@ -198,7 +198,7 @@ public class ProcessTreeTests
                 continue; // vanished
             }
 
-            Assert.True(ProcStat.TryParse(text, out ProcStat stat), Encoding.UTF8.GetString(text));
+            Assert.True(ProcStat.TryParse(text, out var stat), Encoding.UTF8.GetString(text));
             Assert.Equal(int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture), stat.Pid);
         }
     }
@@ -226,15 +226,15 @@ public class ProcessTreeTests
     public void Parse_RandomGarbageAndMutations_NeverThrow()
     {
         var random = new Random(99);
-        byte[] sample = Encoding.ASCII.GetBytes(Sample);
-        byte[] alphabet = Encoding.ASCII.GetBytes("0123456789 ()-SZR\n\0x");
-        for (int i = 0; i < 20000; i++)
+        var sample = Encoding.ASCII.GetBytes(Sample);
+        var alphabet = Encoding.ASCII.GetBytes("0123456789 ()-SZR\n\0x");
+        for (var i = 0; i < 20000; i++)
         {
             byte[] text;
             if (i % 2 == 0)
             {
                 text = new byte[random.Next(0, 200)];
-                for (int j = 0; j < text.Length; j++)
+                for (var j = 0; j < text.Length; j++)
                 {
                     text[j] = random.Next(3) == 0 ? (byte)random.Next(256) : alphabet[random.Next(alphabet.Length)];
                 }

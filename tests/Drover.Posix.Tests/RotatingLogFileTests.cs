@@ -30,31 +30,31 @@ public class RotatingLogFileTests
 
     private static bool Holds(Case c)
     {
-        byte[] input = Build(c);
+        var input = Build(c);
         using var dir = TempDirectory.InMemory();
 
-        List<byte[]> all = WriteAll(dir.File("all.log"), c, input, maxFiles: RotatingLogFile.MaxMaxFiles);
-        byte[] joined = all.SelectMany(f => f).ToArray();
+        var all = WriteAll(dir.File("all.log"), c, input, maxFiles: RotatingLogFile.MaxMaxFiles);
+        var joined = all.SelectMany(f => f).ToArray();
         Assert.Equal(input, joined);
 
         long position = 0;
-        for (int i = 0; i < all.Count; i++)
+        for (var i = 0; i < all.Count; i++)
         {
-            byte[] file = all[i];
-            bool live = i == all.Count - 1;
+            var file = all[i];
+            var live = i == all.Count - 1;
             Assert.True(file.Length <= c.MaxBytes, $"file {i} has {file.Length} bytes; the limit is {c.MaxBytes}");
             Assert.True(live || file.Length > 0, $"rotated file {i} is empty");
             position += file.Length;
             if (!live && file[^1] != (byte)'\n')
             {
-                long line = LineLengthAround(input, position - 1);
+                var line = LineLengthAround(input, position - 1);
                 Assert.True(line > c.MaxBytes, $"file {i} cuts a line of {line} bytes, which would fit in {c.MaxBytes}");
             }
         }
 
         // With few files kept, the same cuts happen and only the newest files remain.
         const int Kept = 2;
-        List<byte[]> few = WriteAll(dir.File("few.log"), c, input, maxFiles: Kept);
+        var few = WriteAll(dir.File("few.log"), c, input, maxFiles: Kept);
         Assert.Equal(all.Skip(Math.Max(0, all.Count - (Kept + 1))).Select(Convert.ToHexString), few.Select(Convert.ToHexString));
         Assert.False(File.Exists(dir.File("few.log." + (Kept + 1))));
         return true;
@@ -64,7 +64,7 @@ public class RotatingLogFileTests
     public void Reopen_ContinuesAPartialLineWithoutSplittingIt()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("svc.log");
+        var path = dir.File("svc.log");
         using (var log = new RotatingLogFile(path, maxBytes: 20, maxFiles: 3))
         {
             log.Write("0123456789\nabc"u8);
@@ -84,7 +84,7 @@ public class RotatingLogFileTests
     public void Reopen_FileAboveTheLimit_RotatesItAway()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("svc.log");
+        var path = dir.File("svc.log");
         File.WriteAllText(path, new string('x', 100) + "\n");
 
         using var log = new RotatingLogFile(path, maxBytes: 50, maxFiles: 1);
@@ -132,19 +132,19 @@ public class RotatingLogFileTests
     public void Write_FromManyThreads_KeepsEveryLineWhole()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("mt.log");
+        var path = dir.File("mt.log");
         using (var log = new RotatingLogFile(path, maxBytes: 4096, maxFiles: RotatingLogFile.MaxMaxFiles))
         {
             Parallel.For(0, 8, t =>
             {
-                for (int i = 0; i < 500; i++)
+                for (var i = 0; i < 500; i++)
                 {
                     log.Write(Encoding.ASCII.GetBytes($"thread {t} line {i}\n"));
                 }
             });
         }
 
-        string[] lines = Directory.GetFiles(dir.Path).SelectMany(File.ReadAllLines).ToArray();
+        var lines = Directory.GetFiles(dir.Path).SelectMany(File.ReadAllLines).ToArray();
         Assert.Equal(4000, lines.Length);
         Assert.Equal(4000, lines.Distinct().Count());
         Assert.All(Directory.GetFiles(dir.Path), f => Assert.EndsWith("\n", File.ReadAllText(f), StringComparison.Ordinal));
@@ -154,18 +154,18 @@ public class RotatingLogFileTests
     {
         using (var log = new RotatingLogFile(path, c.MaxBytes, maxFiles))
         {
-            int offset = 0;
-            int chunk = 0;
+            var offset = 0;
+            var chunk = 0;
             while (offset < input.Length)
             {
-                int size = Math.Min(c.Chunks[chunk++ % c.Chunks.Length], input.Length - offset);
+                var size = Math.Min(c.Chunks[chunk++ % c.Chunks.Length], input.Length - offset);
                 log.Write(input.AsSpan(offset, size));
                 offset += size;
             }
         }
 
         var files = new List<byte[]>();
-        for (int n = maxFiles; n >= 1; n--)
+        for (var n = maxFiles; n >= 1; n--)
         {
             if (File.Exists(path + "." + n))
             {
@@ -180,9 +180,9 @@ public class RotatingLogFileTests
     private static byte[] Build(Case c)
     {
         var bytes = new List<byte>();
-        for (int i = 0; i < c.LineLengths.Length; i++)
+        for (var i = 0; i < c.LineLengths.Length; i++)
         {
-            for (int j = 0; j < c.LineLengths[i]; j++)
+            for (var j = 0; j < c.LineLengths[i]; j++)
             {
                 bytes.Add((byte)('a' + ((i + j) % 26)));
             }
@@ -199,8 +199,8 @@ public class RotatingLogFileTests
     /// <summary>The length, newline included, of the line holding the byte at <paramref name="index"/> (not a newline).</summary>
     private static long LineLengthAround(byte[] input, long index)
     {
-        int start = Array.LastIndexOf(input, (byte)'\n', (int)index) + 1;
-        int end = Array.IndexOf(input, (byte)'\n', (int)index);
+        var start = Array.LastIndexOf(input, (byte)'\n', (int)index) + 1;
+        var end = Array.IndexOf(input, (byte)'\n', (int)index);
         return (end < 0 ? input.Length : end + 1) - start;
     }
 }

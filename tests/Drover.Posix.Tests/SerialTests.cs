@@ -15,7 +15,7 @@ public class SerialTests
         ProcessTree.KillAll(Environment.ProcessId, Signals.SIGKILL, includeRoot: false);
         Poll.Until(() => ChildReaper.IsIdle, "the reaper has no children and sleeps");
 
-        SpawnedProcess child = Children.Spawn(Children.Shell("exit 7"));
+        var child = Children.Spawn(Children.Shell("exit 7"));
 
         Assert.Equal(7, TestReaper.WaitForExit(child.Pid).ExitCode);
         Poll.Until(() => ChildReaper.IsIdle, "the reaper sleeps again");

@@ -5,9 +5,9 @@ public class SignalsTests
     [Fact]
     public void SendToGroup_Sigterm_KillsChildrenAndGrandchildren()
     {
-        SpawnedProcess service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
+        var service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
         Poll.Until(() => ProcessTree.GroupMembers(service.ProcessGroupId).Count == 3, "the shell and both sleeps run");
-        List<int> members = ProcessTree.GroupMembers(service.ProcessGroupId).Select(p => p.Pid).ToList();
+        var members = ProcessTree.GroupMembers(service.ProcessGroupId).Select(p => p.Pid).ToList();
 
         Assert.True(Signals.SendToGroup(service.ProcessGroupId, Signals.SIGTERM));
 
@@ -19,7 +19,7 @@ public class SignalsTests
     [Fact]
     public void SendToGroup_EmptyGroup_ReturnsFalse()
     {
-        SpawnedProcess child = Children.Spawn(Children.Shell("exit 0"));
+        var child = Children.Spawn(Children.Shell("exit 0"));
         TestReaper.WaitForExit(child.Pid);
 
         Assert.False(Signals.SendToGroup(child.ProcessGroupId, Signals.SIGTERM));
@@ -83,7 +83,7 @@ public class SignalsTests
     [InlineData("64", 64)]
     public void TryParse_AcceptsNamesAndNumbers(string text, int signal)
     {
-        Assert.True(Signals.TryParse(text, out int parsed));
+        Assert.True(Signals.TryParse(text, out var parsed));
         Assert.Equal(signal, parsed);
     }
 
@@ -106,10 +106,10 @@ public class SignalsTests
     public void TryParse_NeverThrows_OnRandomText()
     {
         var random = new Random(1234);
-        for (int i = 0; i < 5000; i++)
+        for (var i = 0; i < 5000; i++)
         {
-            char[] chars = new char[random.Next(0, 12)];
-            for (int j = 0; j < chars.Length; j++)
+            var chars = new char[random.Next(0, 12)];
+            for (var j = 0; j < chars.Length; j++)
             {
                 chars[j] = (char)random.Next(0, 128);
             }

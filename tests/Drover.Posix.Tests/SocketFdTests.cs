@@ -27,7 +27,7 @@ public sealed class SocketFdTests : IDisposable
     [Fact]
     public void AcceptWithNothingWaitingIsEagain()
     {
-        Assert.Equal(-1, SocketFd.Accept(ListenerFd, out int errno));
+        Assert.Equal(-1, SocketFd.Accept(ListenerFd, out var errno));
         Assert.Equal(Errno.EAGAIN, errno);
     }
 
@@ -37,7 +37,7 @@ public sealed class SocketFdTests : IDisposable
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         client.Connect(_listener.LocalEndPoint!);
         Assert.True(WaitReadable(ListenerFd));
-        int fd = SocketFd.Accept(ListenerFd, out int errno);
+        var fd = SocketFd.Accept(ListenerFd, out var errno);
         Assert.True(fd >= 0, $"accept4 failed: {Errno.Name(errno)}");
         try
         {
@@ -74,15 +74,15 @@ public sealed class SocketFdTests : IDisposable
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         client.Connect(_listener.LocalEndPoint!);
         Assert.True(WaitReadable(ListenerFd));
-        int fd = SocketFd.Accept(ListenerFd, out _);
+        var fd = SocketFd.Accept(ListenerFd, out _);
         try
         {
             client.LingerState = new LingerOption(true, 0); // close with RST
             client.Dispose();
-            int result = 0;
-            int errno = 0;
+            var result = 0;
+            var errno = 0;
             // The first send may still be taken before the RST is seen; a later one fails.
-            for (int i = 0; i < 50 && result >= 0; i++)
+            for (var i = 0; i < 50 && result >= 0; i++)
             {
                 result = SocketFd.Send(fd, new byte[1024], out errno);
                 if (result >= 0)
@@ -109,7 +109,7 @@ public sealed class SocketFdTests : IDisposable
         Assert.Equal(0, SocketFd.Shutdown(ListenerFd));
         Assert.Equal(1, await polling.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.True(entries[0].Returned.HasFlag(PollEvents.HangUp), $"returned {entries[0].Returned}");
-        Assert.Equal(-1, SocketFd.Accept(ListenerFd, out int errno));
+        Assert.Equal(-1, SocketFd.Accept(ListenerFd, out var errno));
         Assert.Equal(Errno.EINVAL, errno);
     }
 
@@ -124,7 +124,7 @@ public sealed class SocketFdTests : IDisposable
     [Fact]
     public void ClosedDescriptorIsEbadf()
     {
-        Assert.Equal(-1, SocketFd.Receive(-1, new byte[1], out int errno));
+        Assert.Equal(-1, SocketFd.Receive(-1, new byte[1], out var errno));
         Assert.Equal(Errno.EBADF, errno);
         Assert.Equal(Errno.EBADF, SocketFd.Close(-1));
         Assert.Null(SocketFd.PeerAddress(-1));
@@ -144,7 +144,7 @@ public sealed class SocketFdTests : IDisposable
         sockaddr[0] = 10;
         IPAddress.Parse("fe80::1").GetAddressBytes().CopyTo(sockaddr, 8);
         sockaddr[24] = 3;
-        IPAddress parsed = SocketFd.ParseAddress(sockaddr)!;
+        var parsed = SocketFd.ParseAddress(sockaddr)!;
         Assert.Equal(IPAddress.Parse("fe80::1%3"), parsed);
         Assert.Equal(3, parsed.ScopeId);
     }
@@ -158,17 +158,17 @@ public sealed class SocketFdTests : IDisposable
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(samples.ToArbitrary(), bytes =>
         {
             bytes ??= [];
-            foreach (int family in new[] { -1, 2, 10 })
+            foreach (var family in new[] { -1, 2, 10 })
             {
-                byte[] sockaddr = (byte[])bytes.Clone();
+                var sockaddr = (byte[])bytes.Clone();
                 if (family >= 0 && sockaddr.Length >= 2)
                 {
                     sockaddr[0] = (byte)family;
                     sockaddr[1] = 0;
                 }
-                int stamped = sockaddr.Length >= 2 ? sockaddr[0] | (sockaddr[1] << 8) : -1;
-                IPAddress? parsed = SocketFd.ParseAddress(sockaddr);
-                bool expected = (stamped == 2 && sockaddr.Length >= 8) || (stamped == 10 && sockaddr.Length >= 24);
+                var stamped = sockaddr.Length >= 2 ? sockaddr[0] | (sockaddr[1] << 8) : -1;
+                var parsed = SocketFd.ParseAddress(sockaddr);
+                var expected = (stamped == 2 && sockaddr.Length >= 8) || (stamped == 10 && sockaddr.Length >= 24);
                 if ((parsed is not null) != expected)
                 {
                     return false;

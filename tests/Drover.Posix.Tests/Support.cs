@@ -21,7 +21,7 @@ internal static class TestReaper
     public static ChildExit WaitForExit(int pid, int timeoutSeconds = 20)
     {
         EnsureStarted();
-        Task<ChildExit> exit = Exits.GetOrAdd(pid, _ => NewSource()).Task;
+        var exit = Exits.GetOrAdd(pid, _ => NewSource()).Task;
         if (!exit.Wait(TimeSpan.FromSeconds(timeoutSeconds)))
         {
             throw new TimeoutException($"pid {pid} was not reaped within {timeoutSeconds} s");
@@ -32,7 +32,7 @@ internal static class TestReaper
     }
 
     public static bool HasExited(int pid) =>
-        Exits.TryGetValue(pid, out TaskCompletionSource<ChildExit>? source) && source.Task.IsCompleted;
+        Exits.TryGetValue(pid, out var source) && source.Task.IsCompleted;
 
     private static bool Start()
     {
@@ -56,7 +56,7 @@ internal static class Poll
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the deadline.</summary>
     public static void Until(Func<bool> condition, string what, int timeoutSeconds = 20)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
@@ -122,8 +122,8 @@ internal static class Children
     /// <summary>Runs to completion and returns stdout and the exit.</summary>
     public static (string Output, ChildExit Exit) Run(SpawnRequest request)
     {
-        SpawnedProcess child = Spawn(request with { Stdout = StdioTarget.Pipe });
-        string output = ReadToEnd(child.StdoutRead!);
+        var child = Spawn(request with { Stdout = StdioTarget.Pipe });
+        var output = ReadToEnd(child.StdoutRead!);
         return (output, TestReaper.WaitForExit(child.Pid));
     }
 

@@ -1,7 +1,7 @@
-using Drover.Testing;
 using System.Text;
 using System.Threading.Channels;
 using Drover.Registry.Tests.Support;
+using Drover.Testing;
 using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper;
 using FsCheck;

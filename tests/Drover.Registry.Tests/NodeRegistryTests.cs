@@ -1,7 +1,7 @@
-using Drover.Testing;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Drover.Registry.Tests.Support;
+using Drover.Testing;
 using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper;
 

@@ -104,11 +104,11 @@ public sealed class ExecutorProcess : IDisposable
     /// <summary>"executor pid N (binary): running|exited with code C", then the tail of its stderr.</summary>
     public string Describe(int stderrLines = 40)
     {
-        string state = ExitCode is { } code
+        var state = ExitCode is { } code
             ? code > 128 ? $"exited with code {code} (signal {code - 128})" : $"exited with code {code}"
             : "running";
-        string[] lines = ReadStderr().Split('\n');
-        string tail = string.Join("\n    ", lines.TakeLast(stderrLines));
+        var lines = ReadStderr().Split('\n');
+        var tail = string.Join("\n    ", lines.TakeLast(stderrLines));
         return $"executor pid {Pid} ({Path.GetFileName(BinaryPath)}) {state}{(KilledForRegistrationTimeout ? ", killed for not subscribing in time" : "")}; sandbox {Sandbox}; stderr (last {stderrLines} lines):\n    {tail}";
     }
 

@@ -23,7 +23,7 @@ public static partial class Signals
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
+        var errno = Marshal.GetLastPInvokeError();
         return errno == NoSuchProcess
             ? false
             : throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {errno}");

@@ -1,6 +1,5 @@
-using Drover.Testing;
 using System.Text;
-using Drover.Testing.ZooKeeper;
+using Drover.Testing;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;

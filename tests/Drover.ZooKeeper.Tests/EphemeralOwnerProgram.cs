@@ -1,8 +1,6 @@
-using Drover.Testing;
 using System.Diagnostics;
 using System.Globalization;
-using Drover.Testing.ZooKeeper;
-using Drover.ZooKeeper.Tests.Support;
+using Drover.Testing;
 
 namespace Drover.ZooKeeper.Tests;
 

@@ -1,8 +1,8 @@
-using Drover.Testing;
 using System.Diagnostics;
+using Drover.Testing;
+using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Jute;
 using Drover.ZooKeeper.Protocol;
-using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 
 namespace Drover.ZooKeeper.Tests;

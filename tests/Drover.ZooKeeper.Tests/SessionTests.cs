@@ -1,5 +1,5 @@
-using Drover.Testing;
 using System.Diagnostics;
+using Drover.Testing;
 using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Tests.Support;
 

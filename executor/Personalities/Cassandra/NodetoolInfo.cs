@@ -1,7 +1,7 @@
 namespace Drover.Executor.Personalities.Cassandra;
 
 /// <summary>
-/// `nodetool info` output: one "Name<padding>: value" line per item (printf("%-23s: %s%n") in
+/// `nodetool info` output: one "Name&lt;padding&gt;: value" line per item (printf("%-23s: %s%n") in
 /// tools/nodetool/Info.java). A pure parser: names are trimmed, the first ':' splits, other lines are ignored.
 /// </summary>
 internal static class NodetoolInfo

@@ -50,12 +50,12 @@ public sealed record Alive2Request(
         {
             return EpmdParseStatus.Malformed;
         }
-        ReadOnlySpan<byte> name = body.Slice(11, nameLength);
+        var name = body.Slice(11, nameLength);
         if (name.Contains((byte)0))
         {
             return EpmdParseStatus.Malformed;
         }
-        ReadOnlySpan<byte> extra = body.Slice(13 + nameLength, extraLength);
+        var extra = body.Slice(13 + nameLength, extraLength);
         if (!IsAcceptable(name, extra))
         {
             return EpmdParseStatus.Refused;
@@ -78,17 +78,17 @@ public sealed record Alive2Request(
         {
             return false;
         }
-        int characters = EpmdUtf8.CountCharacters(name);
+        var characters = EpmdUtf8.CountCharacters(name);
         return characters >= 0 && characters <= EpmdLimits.MaxNameCharacters;
     }
 
     /// <summary>Encodes this request with its 2-byte length header, as an Erlang node sends it.</summary>
     public byte[] ToFrame()
     {
-        byte[] name = Encoding.UTF8.GetBytes(Name);
+        var name = Encoding.UTF8.GetBytes(Name);
         // tag, port, type, protocol, highest, lowest, name length, name, extra length, extra
-        int bodyLength = 1 + 2 + 1 + 1 + 2 + 2 + 2 + name.Length + 2 + Extra.Length;
-        byte[] frame = new byte[2 + bodyLength];
+        var bodyLength = 1 + 2 + 1 + 1 + 2 + 2 + 2 + name.Length + 2 + Extra.Length;
+        var frame = new byte[2 + bodyLength];
         Span<byte> s = frame;
         BinaryPrimitives.WriteUInt16BigEndian(s, checked((ushort)bodyLength));
         s[2] = EpmdTags.Alive2Request;

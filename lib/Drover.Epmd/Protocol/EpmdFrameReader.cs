@@ -35,7 +35,7 @@ public static class EpmdFrameReader
         {
             return EpmdFrameStatus.InvalidLength;
         }
-        int total = HeaderSize + length;
+        var total = HeaderSize + length;
         if (received.Length > total)
         {
             return EpmdFrameStatus.Overrun;

@@ -19,8 +19,8 @@ public static class EpmdResponses
     /// </summary>
     public static byte[] Alive2(bool registered, uint creation, ushort highestVersion)
     {
-        bool extended = highestVersion >= EpmdLimits.ExtendedCreationVersion;
-        byte[] response = new byte[extended ? 1 + 1 + 4 : 1 + 1 + 2];
+        var extended = highestVersion >= EpmdLimits.ExtendedCreationVersion;
+        var response = new byte[extended ? 1 + 1 + 4 : 1 + 1 + 2];
         response[0] = extended ? EpmdTags.Alive2ExtendedResponse : EpmdTags.Alive2Response;
         response[1] = registered ? (byte)0 : (byte)1;
         if (extended)
@@ -47,9 +47,9 @@ public static class EpmdResponses
     public static byte[] Port2Found(NodeRegistration node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        int nameLength = Encoding.UTF8.GetByteCount(node.Name);
-        int length = 1 + 1 + 2 + 1 + 1 + 2 + 2 + 2 + nameLength + 2 + node.Extra.Length;
-        byte[] response = new byte[length];
+        var nameLength = Encoding.UTF8.GetByteCount(node.Name);
+        var length = 1 + 1 + 2 + 1 + 1 + 2 + 2 + 2 + nameLength + 2 + node.Extra.Length;
+        var response = new byte[length];
         Span<byte> s = response;
         s[0] = EpmdTags.Port2Response;
         s[1] = 0;
@@ -59,7 +59,7 @@ public static class EpmdResponses
         BinaryPrimitives.WriteUInt16BigEndian(s[6..], node.HighestVersion);
         BinaryPrimitives.WriteUInt16BigEndian(s[8..], node.LowestVersion);
         BinaryPrimitives.WriteUInt16BigEndian(s[10..], checked((ushort)nameLength));
-        int written = 12 + Encoding.UTF8.GetBytes(node.Name, s[12..]);
+        var written = 12 + Encoding.UTF8.GetBytes(node.Name, s[12..]);
         BinaryPrimitives.WriteUInt16BigEndian(s[written..], checked((ushort)node.Extra.Length));
         written += 2;
         node.Extra.AsSpan().CopyTo(s[written..]);
@@ -123,14 +123,14 @@ public static class EpmdResponses
 
     private static void WriteAscii(IBufferWriter<byte> output, string text)
     {
-        int written = Encoding.ASCII.GetBytes(text, output.GetSpan(text.Length));
+        var written = Encoding.ASCII.GetBytes(text, output.GetSpan(text.Length));
         output.Advance(written);
     }
 
     private static void WriteUtf8(IBufferWriter<byte> output, string text)
     {
-        int length = Encoding.UTF8.GetByteCount(text);
-        int written = Encoding.UTF8.GetBytes(text, output.GetSpan(length));
+        var length = Encoding.UTF8.GetByteCount(text);
+        var written = Encoding.UTF8.GetBytes(text, output.GetSpan(length));
         Debug.Assert(written == length, "UTF-8 length mismatch");
         output.Advance(written);
     }

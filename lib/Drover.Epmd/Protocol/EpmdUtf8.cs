@@ -10,11 +10,11 @@ public static class EpmdUtf8
     /// <summary>The number of characters in <paramref name="bytes"/>, or -1 when it is not valid UTF-8.</summary>
     public static int CountCharacters(ReadOnlySpan<byte> bytes)
     {
-        int count = 0;
-        int i = 0;
+        var count = 0;
+        var i = 0;
         while (i < bytes.Length)
         {
-            int width = SequenceWidth(bytes[i..]);
+            var width = SequenceWidth(bytes[i..]);
             if (width < 0)
             {
                 return -1;
@@ -27,14 +27,14 @@ public static class EpmdUtf8
 
     private static int SequenceWidth(ReadOnlySpan<byte> s)
     {
-        byte lead = s[0];
+        var lead = s[0];
         if ((lead & 0x80) == 0)
         {
             return 1;
         }
         if ((lead & 0xE0) == 0xC0)
         {
-            bool ok = s.Length >= 2 && IsContinuation(s[1]) && lead >= 0xC2;
+            var ok = s.Length >= 2 && IsContinuation(s[1]) && lead >= 0xC2;
             return ok ? 2 : -1;
         }
         if ((lead & 0xF0) == 0xE0)
@@ -43,7 +43,7 @@ public static class EpmdUtf8
             {
                 return -1;
             }
-            bool surrogate = (lead & 0x0F) == 0x0D && (s[1] & 0x20) != 0;
+            var surrogate = (lead & 0x0F) == 0x0D && (s[1] & 0x20) != 0;
             return surrogate ? -1 : 3;
         }
         if ((lead & 0xF8) == 0xF0)
@@ -53,7 +53,7 @@ public static class EpmdUtf8
             {
                 return -1;
             }
-            bool beyondUnicode = (lead & 0x07) > 4 || ((lead & 0x07) == 4 && (s[1] & 0x3F) > 0x0F);
+            var beyondUnicode = (lead & 0x07) > 4 || ((lead & 0x07) == 4 && (s[1] & 0x3F) > 0x0F);
             return beyondUnicode ? -1 : 4;
         }
         return -1;

@@ -33,12 +33,12 @@ public static class PortPlease2Request
         {
             return EpmdParseStatus.Malformed;
         }
-        ReadOnlySpan<byte> bytes = body[1..];
+        var bytes = body[1..];
         if (bytes.Contains((byte)0))
         {
             return EpmdParseStatus.Malformed;
         }
-        int characters = EpmdUtf8.CountCharacters(bytes);
+        var characters = EpmdUtf8.CountCharacters(bytes);
         if (characters < 0 || characters + 1 > EpmdLimits.MaxNameCharacters)
         {
             return EpmdParseStatus.Malformed;
@@ -51,8 +51,8 @@ public static class PortPlease2Request
     public static byte[] ToFrame(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        int nameLength = Encoding.UTF8.GetByteCount(name);
-        byte[] frame = new byte[2 + 1 + nameLength];
+        var nameLength = Encoding.UTF8.GetByteCount(name);
+        var frame = new byte[2 + 1 + nameLength];
         BinaryPrimitives.WriteUInt16BigEndian(frame, checked((ushort)(1 + nameLength)));
         frame[2] = EpmdTags.PortPlease2Request;
         Encoding.UTF8.GetBytes(name, frame.AsSpan(3));

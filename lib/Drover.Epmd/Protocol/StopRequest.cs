@@ -24,8 +24,8 @@ public static class StopRequest
         {
             return EpmdParseStatus.Malformed;
         }
-        ReadOnlySpan<byte> bytes = body[1..];
-        int end = bytes.IndexOf((byte)0);
+        var bytes = body[1..];
+        var end = bytes.IndexOf((byte)0);
         if (end >= 0)
         {
             bytes = bytes[..end];

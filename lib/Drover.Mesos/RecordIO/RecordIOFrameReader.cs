@@ -40,7 +40,7 @@ public static class RecordIOFrameReader
         ArgumentOutOfRangeException.ThrowIfNegative(maxRecordSize);
         record = default;
 
-        if (!TryReadHeader(buffer, maxRecordSize, out int headerLength, out int recordLength))
+        if (!TryReadHeader(buffer, maxRecordSize, out var headerLength, out var recordLength))
         {
             return RecordIOReadResult.NeedMoreData;
         }
@@ -61,7 +61,7 @@ public static class RecordIOFrameReader
     /// </summary>
     public static RecordIOException Truncated(in ReadOnlySequence<byte> remaining, int maxRecordSize)
     {
-        if (TryReadHeader(remaining, maxRecordSize, out int headerLength, out int recordLength))
+        if (TryReadHeader(remaining, maxRecordSize, out var headerLength, out var recordLength))
         {
             return new RecordIOException(string.Create(
                 CultureInfo.InvariantCulture,
@@ -83,9 +83,9 @@ public static class RecordIOFrameReader
 
         // The value never exceeds maxRecordSize (an int), so a long cannot overflow here.
         long length = 0;
-        int digits = 0;
+        var digits = 0;
         var reader = new SequenceReader<byte>(buffer);
-        while (reader.TryRead(out byte b))
+        while (reader.TryRead(out var b))
         {
             if (b == Newline)
             {
@@ -119,7 +119,7 @@ public static class RecordIOFrameReader
             // More digits can only make it larger: reject now rather than wait for the newline.
             if (length > maxRecordSize)
             {
-                bool complete = reader.TryPeek(out byte next) && next == Newline;
+                var complete = reader.TryPeek(out var next) && next == Newline;
                 throw new RecordIOException(string.Create(
                     CultureInfo.InvariantCulture,
                     $"RecordIO record length {(complete ? "" : "of at least ")}{length} bytes exceeds the limit of {maxRecordSize} bytes"));
@@ -134,7 +134,7 @@ public static class RecordIOFrameReader
     {
         const int MaxShown = 24;
         var text = new System.Text.StringBuilder();
-        foreach (byte b in bytes.Slice(0, Math.Min(bytes.Length, MaxShown)).ToArray())
+        foreach (var b in bytes.Slice(0, Math.Min(bytes.Length, MaxShown)).ToArray())
         {
             if (b is >= 0x20 and < 0x7F && b != (byte)'\\' && b != (byte)'\'')
             {

@@ -39,7 +39,7 @@ public sealed class RecordIOStreamReader : IAsyncDisposable
     /// <exception cref="RecordIOException">Bad framing, an oversized record, or a truncated stream.</exception>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(CancellationToken cancellationToken = default)
     {
-        byte[]? record = await ReadAsync(static bytes => bytes.ToArray(), cancellationToken).ConfigureAwait(false);
+        var record = await ReadAsync(static bytes => bytes.ToArray(), cancellationToken).ConfigureAwait(false);
 
         // Two statements on purpose: in "record is null ? null : memory" the null literal goes through
         // the implicit byte[] -> ReadOnlyMemory conversion and comes out as an empty record.
@@ -73,10 +73,10 @@ public sealed class RecordIOStreamReader : IAsyncDisposable
                 return null;
             }
 
-            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            SequencePosition consumed = buffer.Start;
-            SequencePosition examined = buffer.End;
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
             try
             {
                 if (result.IsCanceled)
@@ -84,7 +84,7 @@ public sealed class RecordIOStreamReader : IAsyncDisposable
                     throw new OperationCanceledException("the RecordIO read was cancelled by PipeReader.CancelPendingRead");
                 }
 
-                if (RecordIOFrameReader.TryRead(ref buffer, _maxRecordSize, out ReadOnlySequence<byte> record) == RecordIOReadResult.Record)
+                if (RecordIOFrameReader.TryRead(ref buffer, _maxRecordSize, out var record) == RecordIOReadResult.Record)
                 {
                     consumed = buffer.Start;
                     examined = consumed;

@@ -21,9 +21,9 @@ public static class RecordIOWriter
     public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> record)
     {
         ArgumentNullException.ThrowIfNull(output);
-        int headerLength = HeaderLength(record.Length);
-        Span<byte> header = output.GetSpan(headerLength);
-        bool formatted = record.Length.TryFormat(header, out int digits, default, CultureInfo.InvariantCulture);
+        var headerLength = HeaderLength(record.Length);
+        var header = output.GetSpan(headerLength);
+        var formatted = record.Length.TryFormat(header, out var digits, default, CultureInfo.InvariantCulture);
         if (!formatted || digits + 1 != headerLength)
         {
             throw new InvalidOperationException($"RecordIO header for {record.Length} bytes came out as {digits} digits, expected {headerLength - 1}");
@@ -45,8 +45,8 @@ public static class RecordIOWriter
     /// <summary>Decimal digits of the length plus the newline.</summary>
     private static int HeaderLength(int recordLength)
     {
-        int digits = 1;
-        for (int rest = recordLength / 10; rest > 0; rest /= 10)
+        var digits = 1;
+        for (var rest = recordLength / 10; rest > 0; rest /= 10)
         {
             digits++;
         }

@@ -38,7 +38,7 @@ internal ref struct ExpositionWriter
     {
         // Reserve first, in its own statement: it may flush and reset _position, which a compound
         // assignment would already have read.
-        Span<byte> destination = Reserve(GoFloat.MaxLength);
+        var destination = Reserve(GoFloat.MaxLength);
         _position += GoFloat.Format(value, destination);
     }
 
@@ -48,13 +48,13 @@ internal ref struct ExpositionWriter
         ReadOnlySpan<char> rest = text;
         while (true)
         {
-            int special = rest.IndexOfAny(specials);
+            var special = rest.IndexOfAny(specials);
             WriteUtf8(special < 0 ? rest : rest[..special]);
             if (special < 0)
             {
                 return;
             }
-            Span<byte> escape = Reserve(2);
+            var escape = Reserve(2);
             escape[0] = (byte)'\\';
             escape[1] = rest[special] == '\n' ? (byte)'n' : (byte)rest[special];
             _position += 2;
@@ -80,7 +80,7 @@ internal ref struct ExpositionWriter
             return;
         }
         // Lone surrogates become U+FFFD, the encoder's replacement: the output stays valid UTF-8.
-        Span<byte> destination = Reserve(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        var destination = Reserve(Encoding.UTF8.GetMaxByteCount(chars.Length));
         _position += Encoding.UTF8.GetBytes(chars, destination);
     }
 

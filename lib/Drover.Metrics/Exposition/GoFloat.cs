@@ -27,7 +27,7 @@ public static class GoFloat
     public static string Format(double value)
     {
         Span<byte> buffer = stackalloc byte[MaxLength];
-        int length = Format(value, buffer);
+        var length = Format(value, buffer);
         return System.Text.Encoding.ASCII.GetString(buffer[..length]);
     }
 
@@ -58,9 +58,9 @@ public static class GoFloat
         {
             // Counters are mostly whole numbers. Below 2^53 every integer is exact and its neighbours are
             // at most 1 away, so its shortest round-trip digits are its own digits without trailing zeros.
-            ulong magnitude = (ulong)Math.Abs(value);
-            Utf8Formatter.TryFormat(magnitude, digits, out int integerDigits);
-            int significant = integerDigits;
+            var magnitude = (ulong)Math.Abs(value);
+            Utf8Formatter.TryFormat(magnitude, digits, out var integerDigits);
+            var significant = integerDigits;
             while (digits[significant - 1] == (byte)'0')
             {
                 significant--;
@@ -69,11 +69,11 @@ public static class GoFloat
         }
 
         Span<byte> shortest = stackalloc byte[MaxLength];
-        if (!value.TryFormat(shortest, out int shortestLength, "R", CultureInfo.InvariantCulture))
+        if (!value.TryFormat(shortest, out var shortestLength, "R", CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("A double did not fit in 32 bytes in round-trip format.");
         }
-        Decompose(shortest[..shortestLength], digits, out bool negative, out int digitCount, out int pointPosition);
+        Decompose(shortest[..shortestLength], digits, out var negative, out var digitCount, out var pointPosition);
         return Layout(negative, digits[..digitCount], pointPosition, destination);
     }
 
@@ -83,19 +83,19 @@ public static class GoFloat
     /// </summary>
     private static void Decompose(ReadOnlySpan<byte> text, Span<byte> digits, out bool negative, out int digitCount, out int pointPosition)
     {
-        int i = 0;
+        var i = 0;
         negative = text[0] == (byte)'-';
         if (negative)
         {
             i++;
         }
         digitCount = 0;
-        int integerDigits = 0;
-        int leadingZeros = 0;
-        bool inFraction = false;
+        var integerDigits = 0;
+        var leadingZeros = 0;
+        var inFraction = false;
         for (; i < text.Length && text[i] != (byte)'E'; i++)
         {
-            byte c = text[i];
+            var c = text[i];
             if (c == (byte)'.')
             {
                 inFraction = true;
@@ -112,11 +112,11 @@ public static class GoFloat
             }
             digits[digitCount++] = c;
         }
-        int exponent = 0;
+        var exponent = 0;
         if (i < text.Length)
         {
             i++; // 'E'
-            bool negativeExponent = text[i] == (byte)'-';
+            var negativeExponent = text[i] == (byte)'-';
             if (text[i] is (byte)'-' or (byte)'+')
             {
                 i++;
@@ -140,12 +140,12 @@ public static class GoFloat
     /// <summary>Go's formatDigits for 'g' with shortest precision.</summary>
     private static int Layout(bool negative, ReadOnlySpan<byte> digits, int pointPosition, Span<byte> destination)
     {
-        int n = 0;
+        var n = 0;
         if (negative)
         {
             destination[n++] = (byte)'-';
         }
-        int exponent = pointPosition - 1;
+        var exponent = pointPosition - 1;
         if (exponent < -4 || exponent >= ShortestExponentLimit)
         {
             destination[n++] = digits[0];
@@ -157,7 +157,7 @@ public static class GoFloat
             }
             destination[n++] = (byte)'e';
             destination[n++] = exponent < 0 ? (byte)'-' : (byte)'+';
-            int magnitude = Math.Abs(exponent);
+            var magnitude = Math.Abs(exponent);
             if (magnitude >= 100)
             {
                 destination[n++] = (byte)('0' + (magnitude / 100));
@@ -169,10 +169,10 @@ public static class GoFloat
 
         if (pointPosition > 0)
         {
-            int whole = Math.Min(digits.Length, pointPosition);
+            var whole = Math.Min(digits.Length, pointPosition);
             digits[..whole].CopyTo(destination[n..]);
             n += whole;
-            for (int z = whole; z < pointPosition; z++)
+            for (var z = whole; z < pointPosition; z++)
             {
                 destination[n++] = (byte)'0';
             }
@@ -181,13 +181,13 @@ public static class GoFloat
         {
             destination[n++] = (byte)'0';
         }
-        int fractionDigits = Math.Max(digits.Length - pointPosition, 0);
+        var fractionDigits = Math.Max(digits.Length - pointPosition, 0);
         if (fractionDigits > 0)
         {
             destination[n++] = (byte)'.';
-            for (int f = 0; f < fractionDigits; f++)
+            for (var f = 0; f < fractionDigits; f++)
             {
-                int j = pointPosition + f;
+                var j = pointPosition + f;
                 destination[n++] = j >= 0 && j < digits.Length ? digits[j] : (byte)'0';
             }
         }

@@ -29,7 +29,7 @@ public static class TextFormat
             return text;
         }
         var builder = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
+        foreach (var c in text)
         {
             switch (c)
             {
@@ -45,7 +45,7 @@ public static class TextFormat
     /// <summary>The two comment lines of a family, UTF-8, computed once when the family is created.</summary>
     internal static byte[] EncodeHeader(string name, string help, MetricType type)
     {
-        string typeName = type switch
+        var typeName = type switch
         {
             MetricType.Counter => "counter",
             MetricType.Gauge => "gauge",
@@ -63,7 +63,7 @@ public static class TextFormat
             return [];
         }
         var builder = new StringBuilder();
-        for (int i = 0; i < names.Length; i++)
+        for (var i = 0; i < names.Length; i++)
         {
             if (i > 0)
             {

@@ -22,15 +22,15 @@ internal static class HttpRequestParser
     public static HttpParseResult Parse(ReadOnlySpan<byte> input, int maxHeadBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxHeadBytes, 16);
-        ReadOnlySpan<byte> window = input.Length > maxHeadBytes ? input[..maxHeadBytes] : input;
-        int end = window.IndexOf("\r\n\r\n"u8);
+        var window = input.Length > maxHeadBytes ? input[..maxHeadBytes] : input;
+        var end = window.IndexOf("\r\n\r\n"u8);
         if (end < 0)
         {
             return IncompleteOrEarlyError(window, input.Length >= maxHeadBytes, maxHeadBytes);
         }
-        int headLength = end + 4;
-        ReadOnlySpan<byte> head = window[..(end + 2)]; // every line with its CRLF, without the blank line
-        int lineEnd = head.IndexOf("\r\n"u8);
+        var headLength = end + 4;
+        var head = window[..(end + 2)]; // every line with its CRLF, without the blank line
+        var lineEnd = head.IndexOf("\r\n"u8);
         var line = ParseRequestLine(head[..lineEnd]);
         if (line.Error is not null)
         {
@@ -51,14 +51,14 @@ internal static class HttpRequestParser
     /// </summary>
     public static ReadOnlySpan<byte> PathOf(ReadOnlySpan<byte> target)
     {
-        int scheme = target.IndexOf("://"u8);
+        var scheme = target.IndexOf("://"u8);
         if (scheme > 0 && target[0] != (byte)'/')
         {
-            ReadOnlySpan<byte> afterScheme = target[(scheme + 3)..];
-            int pathStart = afterScheme.IndexOfAny((byte)'/', (byte)'?');
+            var afterScheme = target[(scheme + 3)..];
+            var pathStart = afterScheme.IndexOfAny((byte)'/', (byte)'?');
             target = pathStart >= 0 && afterScheme[pathStart] == (byte)'/' ? afterScheme[pathStart..] : "/"u8;
         }
-        int query = target.IndexOf((byte)'?');
+        var query = target.IndexOf((byte)'?');
         return query < 0 ? target : target[..query];
     }
 
@@ -68,17 +68,17 @@ internal static class HttpRequestParser
     /// </summary>
     private static HttpParseResult IncompleteOrEarlyError(ReadOnlySpan<byte> window, bool full, int maxHeadBytes)
     {
-        int lf = window.IndexOf((byte)'\n');
+        var lf = window.IndexOf((byte)'\n');
         while (lf >= 0)
         {
             if (lf == 0 || window[lf - 1] != (byte)'\r')
             {
                 return HttpParseResult.Invalid(400, "a line ends in a bare LF");
             }
-            int next = window[(lf + 1)..].IndexOf((byte)'\n');
+            var next = window[(lf + 1)..].IndexOf((byte)'\n');
             lf = next < 0 ? -1 : lf + 1 + next;
         }
-        int firstLine = window.IndexOf("\r\n"u8);
+        var firstLine = window.IndexOf("\r\n"u8);
         if (firstLine >= 0)
         {
             var line = ParseRequestLine(window[..firstLine]);
@@ -101,9 +101,9 @@ internal static class HttpRequestParser
     private static bool IsPlausibleRequestLinePrefix(ReadOnlySpan<byte> partial)
     {
         // Only the bytes a request line may hold; a lone CR at the very end is the start of its CRLF.
-        for (int i = 0; i < partial.Length; i++)
+        for (var i = 0; i < partial.Length; i++)
         {
-            byte b = partial[i];
+            var b = partial[i];
             if (b == (byte)'\r' && i == partial.Length - 1)
             {
                 continue;
@@ -113,8 +113,8 @@ internal static class HttpRequestParser
                 return false;
             }
         }
-        int space = partial.IndexOf((byte)' ');
-        ReadOnlySpan<byte> method = space < 0 ? partial : partial[..space];
+        var space = partial.IndexOf((byte)' ');
+        var method = space < 0 ? partial : partial[..space];
         return (space != 0 || partial.Length == 0) && method.Length <= MaxMethodLength && IsToken(method, allowEmpty: true);
     }
 
@@ -126,36 +126,36 @@ internal static class HttpRequestParser
     /// <summary>method SP request-target SP HTTP-version (RFC 9112 §3).</summary>
     private static RequestLine ParseRequestLine(ReadOnlySpan<byte> line)
     {
-        int firstSpace = line.IndexOf((byte)' ');
+        var firstSpace = line.IndexOf((byte)' ');
         if (firstSpace <= 0 || firstSpace > MaxMethodLength || !IsToken(line[..firstSpace], allowEmpty: false))
         {
             return RequestLine.Fail(400, "malformed method");
         }
-        int targetStart = firstSpace + 1;
-        int secondSpace = line[targetStart..].IndexOf((byte)' ');
+        var targetStart = firstSpace + 1;
+        var secondSpace = line[targetStart..].IndexOf((byte)' ');
         if (secondSpace <= 0)
         {
             return RequestLine.Fail(400, "malformed request line");
         }
-        int targetEnd = targetStart + secondSpace;
-        ReadOnlySpan<byte> target = line[targetStart..targetEnd];
-        foreach (byte b in target)
+        var targetEnd = targetStart + secondSpace;
+        var target = line[targetStart..targetEnd];
+        foreach (var b in target)
         {
             if (b <= 0x20 || b >= 0x7F)
             {
                 return RequestLine.Fail(400, "malformed request target");
             }
         }
-        ReadOnlySpan<byte> version = line[(targetEnd + 1)..];
-        bool http11 = version.SequenceEqual("HTTP/1.1"u8);
+        var version = line[(targetEnd + 1)..];
+        var http11 = version.SequenceEqual("HTTP/1.1"u8);
         if (!http11 && !version.SequenceEqual("HTTP/1.0"u8))
         {
             return IsVersionShape(version)
                 ? RequestLine.Fail(505, "only HTTP/1.0 and HTTP/1.1 are supported")
                 : RequestLine.Fail(400, "malformed HTTP version");
         }
-        ReadOnlySpan<byte> method = line[..firstSpace];
-        HttpMethodKind kind = method.SequenceEqual("GET"u8) ? HttpMethodKind.Get
+        var method = line[..firstSpace];
+        var kind = method.SequenceEqual("GET"u8) ? HttpMethodKind.Get
             : method.SequenceEqual("HEAD"u8) ? HttpMethodKind.Head
             : HttpMethodKind.Other;
         return new RequestLine(kind, new Range(targetStart, targetEnd), http11, 0, null);
@@ -169,28 +169,28 @@ internal static class HttpRequestParser
     /// <summary>field-name ":" OWS field-value OWS, each line ending in CRLF (RFC 9112 §5).</summary>
     private static Headers ParseHeaders(ReadOnlySpan<byte> block, bool http11)
     {
-        bool close = false;
-        bool keepAlive = false;
-        bool hasBody = false;
-        int hosts = 0;
-        int count = 0;
+        var close = false;
+        var keepAlive = false;
+        var hasBody = false;
+        var hosts = 0;
+        var count = 0;
         while (!block.IsEmpty)
         {
-            int lineEnd = block.IndexOf("\r\n"u8);
-            ReadOnlySpan<byte> line = block[..lineEnd];
+            var lineEnd = block.IndexOf("\r\n"u8);
+            var line = block[..lineEnd];
             block = block[(lineEnd + 2)..];
             if (++count > MaxHeaderCount)
             {
                 return Headers.Fail($"more than {MaxHeaderCount} header fields");
             }
-            int colon = line.IndexOf((byte)':');
+            var colon = line.IndexOf((byte)':');
             if (colon <= 0 || !IsToken(line[..colon], allowEmpty: false))
             {
                 return Headers.Fail("malformed header field name");
             }
-            ReadOnlySpan<byte> name = line[..colon];
-            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim(" \t"u8);
-            foreach (byte b in value)
+            var name = line[..colon];
+            var value = line[(colon + 1)..].Trim(" \t"u8);
+            foreach (var b in value)
             {
                 if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
                 {
@@ -208,7 +208,7 @@ internal static class HttpRequestParser
             }
             else if (name.EqualsIgnoreCaseAscii("Content-Length"u8))
             {
-                if (!Utf8Parser.TryParse(value, out long length, out int consumed) || consumed != value.Length || length < 0)
+                if (!Utf8Parser.TryParse(value, out long length, out var consumed) || consumed != value.Length || length < 0)
                 {
                     return Headers.Fail("malformed Content-Length");
                 }
@@ -230,7 +230,7 @@ internal static class HttpRequestParser
 
     private static bool HasToken(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
     {
-        foreach (Range range in list.Split((byte)','))
+        foreach (var range in list.Split((byte)','))
         {
             if (list[range].Trim(" \t"u8).EqualsIgnoreCaseAscii(token))
             {
@@ -251,9 +251,9 @@ internal static class HttpRequestParser
         {
             return allowEmpty;
         }
-        foreach (byte b in text)
+        foreach (var b in text)
         {
-            bool ok = char.IsAsciiLetterOrDigit((char)b) || b is (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&'
+            var ok = char.IsAsciiLetterOrDigit((char)b) || b is (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&'
                 or (byte)'\'' or (byte)'*' or (byte)'+' or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
             if (!ok)
             {

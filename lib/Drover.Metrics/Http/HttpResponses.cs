@@ -16,7 +16,7 @@ internal static class HttpResponses
     /// <summary>A complete error response with a one-line text body; always closes the connection unless <paramref name="keepAlive"/>.</summary>
     public static byte[] Error(int status, string reason, string detail, bool keepAlive, string? extraHeader = null)
     {
-        string body = $"{status} {reason}: {detail}\n";
+        var body = $"{status} {reason}: {detail}\n";
         return Encoding.ASCII.GetBytes(
             $"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n"
             + (extraHeader is null ? string.Empty : extraHeader + "\r\n")
@@ -40,12 +40,12 @@ internal static class HttpResponses
     /// <summary>Writes the 200 head for a body of <paramref name="length"/> bytes; returns its length.</summary>
     public static int WriteMetricsHead(Span<byte> destination, int length, bool keepAlive)
     {
-        int n = 0;
+        var n = 0;
         MetricsHeadStart.CopyTo(destination);
         n += MetricsHeadStart.Length;
-        Utf8Formatter.TryFormat(length, destination[n..], out int digits);
+        Utf8Formatter.TryFormat(length, destination[n..], out var digits);
         n += digits;
-        ReadOnlySpan<byte> end = keepAlive ? "\r\n\r\n"u8 : "\r\nConnection: close\r\n\r\n"u8;
+        var end = keepAlive ? "\r\n\r\n"u8 : "\r\nConnection: close\r\n\r\n"u8;
         end.CopyTo(destination[n..]);
         return n + end.Length;
     }

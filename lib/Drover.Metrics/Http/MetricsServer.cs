@@ -123,7 +123,7 @@ public sealed class MetricsServer : IAsyncDisposable
     {
         try
         {
-            byte[] response = HttpResponses.Error(503, HttpResponses.Reason(503), "too many connections", keepAlive: false);
+            var response = HttpResponses.Error(503, HttpResponses.Reason(503), "too many connections", keepAlive: false);
             using var timer = new CancellationTokenSource(_options.SendTimeout);
             await client.SendAsync(response, SocketFlags.None, timer.Token).ConfigureAwait(false);
         }
@@ -140,9 +140,9 @@ public sealed class MetricsServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxRequestHeadBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxRequestHeadBytes);
         var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        bool graceful = false;
+        var graceful = false;
         try
         {
             socket.NoDelay = true;
@@ -168,25 +168,25 @@ public sealed class MetricsServer : IAsyncDisposable
     /// <summary>Serves requests until the connection should close; true if we are the side closing it after a response.</summary>
     private async Task<bool> ServeRequestsAsync(Socket socket, byte[] buffer, CancellationTokenSource timer)
     {
-        int limit = _options.MaxRequestHeadBytes;
-        int filled = 0;
+        var limit = _options.MaxRequestHeadBytes;
+        var filled = 0;
         long headDeadline = 0;
         while (true)
         {
-            HttpParseResult request = HttpRequestParser.Parse(buffer.AsSpan(0, filled), limit);
+            var request = HttpRequestParser.Parse(buffer.AsSpan(0, filled), limit);
             if (request.Status == HttpParseStatus.Invalid)
             {
-                string reason = HttpResponses.Reason(request.ErrorStatus);
+                var reason = HttpResponses.Reason(request.ErrorStatus);
                 await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, request.Error!, keepAlive: false), timer)
                     .ConfigureAwait(false);
                 return true;
             }
             if (request.Status == HttpParseStatus.Incomplete)
             {
-                TimeSpan wait = filled == 0
+                var wait = filled == 0
                     ? _options.KeepAliveTimeout
                     : TimeSpan.FromMilliseconds(headDeadline - Environment.TickCount64);
-                int read = await ReceiveAsync(socket, buffer.AsMemory(filled, limit - filled), wait, timer).ConfigureAwait(false);
+                var read = await ReceiveAsync(socket, buffer.AsMemory(filled, limit - filled), wait, timer).ConfigureAwait(false);
                 if (read == 0 || (read < 0 && filled == 0))
                 {
                     return false; // the client closed, or stayed idle too long, between requests: close quietly
@@ -194,7 +194,7 @@ public sealed class MetricsServer : IAsyncDisposable
                 if (read < 0)
                 {
                     // The fired timer cannot be reused: the 408 gets a fresh one.
-                    byte[] timeout = HttpResponses.Error(408, HttpResponses.Reason(408), "request head not received in time", keepAlive: false);
+                    var timeout = HttpResponses.Error(408, HttpResponses.Reason(408), "request head not received in time", keepAlive: false);
                     using var sendTimer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                     await SendAsync(socket, timeout, sendTimer).ConfigureAwait(false);
                     return true;
@@ -207,13 +207,13 @@ public sealed class MetricsServer : IAsyncDisposable
                 continue;
             }
 
-            bool keepAlive = await RespondAsync(socket, buffer, request, timer).ConfigureAwait(false);
+            var keepAlive = await RespondAsync(socket, buffer, request, timer).ConfigureAwait(false);
             if (!keepAlive)
             {
                 return true;
             }
             // Pipelined bytes of the next request move to the front; its head timeout starts now.
-            int rest = filled - request.HeadLength;
+            var rest = filled - request.HeadLength;
             Buffer.BlockCopy(buffer, request.HeadLength, buffer, 0, rest);
             filled = rest;
             headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
@@ -224,16 +224,16 @@ public sealed class MetricsServer : IAsyncDisposable
     private async Task<bool> RespondAsync(Socket socket, byte[] buffer, HttpParseResult request, CancellationTokenSource timer)
     {
         // We never read request bodies, so after one the stream is out of sync: answer, then close.
-        bool keepAlive = request.KeepAlive && !request.HasBody;
+        var keepAlive = request.KeepAlive && !request.HasBody;
         if (request.Method == HttpMethodKind.Other)
         {
-            byte[] notAllowed = HttpResponses.Error(405, HttpResponses.Reason(405), "only GET and HEAD", keepAlive: false, "Allow: GET, HEAD");
+            var notAllowed = HttpResponses.Error(405, HttpResponses.Reason(405), "only GET and HEAD", keepAlive: false, "Allow: GET, HEAD");
             await SendAsync(socket, notAllowed, timer).ConfigureAwait(false);
             return false;
         }
         if (!HttpRequestParser.PathOf(buffer.AsSpan(request.Target)).SequenceEqual(_path))
         {
-            byte[] notFound = HttpResponses.Error(404, HttpResponses.Reason(404), $"metrics are at {_options.Path}", keepAlive);
+            var notFound = HttpResponses.Error(404, HttpResponses.Reason(404), $"metrics are at {_options.Path}", keepAlive);
             await SendAsync(socket, notFound, timer).ConfigureAwait(false);
             return keepAlive;
         }
@@ -247,7 +247,7 @@ public sealed class MetricsServer : IAsyncDisposable
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            byte[] failed = HttpResponses.Error(500, HttpResponses.Reason(500), error.GetType().Name, keepAlive: false);
+            var failed = HttpResponses.Error(500, HttpResponses.Reason(500), error.GetType().Name, keepAlive: false);
             await SendAsync(socket, failed, timer).ConfigureAwait(false);
             return false;
         }
@@ -286,7 +286,7 @@ public sealed class MetricsServer : IAsyncDisposable
         {
             while (!bytes.IsEmpty)
             {
-                int sent = await socket.SendAsync(bytes, SocketFlags.None, timer.Token).ConfigureAwait(false);
+                var sent = await socket.SendAsync(bytes, SocketFlags.None, timer.Token).ConfigureAwait(false);
                 bytes = bytes[sent..];
             }
         }
@@ -307,10 +307,10 @@ public sealed class MetricsServer : IAsyncDisposable
             socket.Shutdown(SocketShutdown.Send);
             using var linger = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             linger.CancelAfter(LingerTime);
-            int drained = 0;
+            var drained = 0;
             while (drained < LingerBytes)
             {
-                int read = await socket.ReceiveAsync(scratch.AsMemory(), SocketFlags.None, linger.Token).ConfigureAwait(false);
+                var read = await socket.ReceiveAsync(scratch.AsMemory(), SocketFlags.None, linger.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     return;

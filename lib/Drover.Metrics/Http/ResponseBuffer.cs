@@ -45,15 +45,15 @@ internal sealed class ResponseBuffer : IBufferWriter<byte>, IDisposable
     public ReadOnlyMemory<byte> Complete(bool keepAlive, bool headOnly)
     {
         Span<byte> head = stackalloc byte[HttpResponses.HeaderReserve];
-        int headLength = HttpResponses.WriteMetricsHead(head, BodyLength, keepAlive);
-        int start = HttpResponses.HeaderReserve - headLength;
+        var headLength = HttpResponses.WriteMetricsHead(head, BodyLength, keepAlive);
+        var start = HttpResponses.HeaderReserve - headLength;
         head[..headLength].CopyTo(_array.AsSpan(start));
         return _array.AsMemory(start, headOnly ? headLength : _end - start);
     }
 
     public void Dispose()
     {
-        byte[] array = _array;
+        var array = _array;
         _array = [];
         if (array.Length > 0)
         {
@@ -63,13 +63,13 @@ internal sealed class ResponseBuffer : IBufferWriter<byte>, IDisposable
 
     private void Ensure(int sizeHint)
     {
-        int needed = Math.Max(sizeHint, 1);
+        var needed = Math.Max(sizeHint, 1);
         if (_array.Length - _end >= needed)
         {
             return;
         }
-        int size = checked(Math.Max(_array.Length * 2, _end + needed));
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(size);
+        var size = checked(Math.Max(_array.Length * 2, _end + needed));
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
         _array.AsSpan(0, _end).CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(_array);
         _array = bigger;

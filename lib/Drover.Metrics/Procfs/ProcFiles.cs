@@ -24,24 +24,24 @@ internal static class ProcFiles
     public static bool TryParseStat(ReadOnlySpan<byte> text, out ProcStat stat)
     {
         stat = default;
-        int close = text.LastIndexOf((byte)')');
+        var close = text.LastIndexOf((byte)')');
         if (close < 0)
         {
             return false;
         }
         // Field 3 (state) is the first token after ")"; we need up to field 24.
         Span<long> fields = stackalloc long[25];
-        ReadOnlySpan<byte> rest = text[(close + 1)..];
-        for (int field = 3; field <= 24; field++)
+        var rest = text[(close + 1)..];
+        for (var field = 3; field <= 24; field++)
         {
             rest = rest.TrimStart((byte)' ');
             // Every field we read is followed by more, so an unterminated one is a truncated file.
-            int end = rest.IndexOfAny((byte)' ', (byte)'\n');
+            var end = rest.IndexOfAny((byte)' ', (byte)'\n');
             if (end <= 0)
             {
                 return false;
             }
-            ReadOnlySpan<byte> token = rest[..end];
+            var token = rest[..end];
             if (field != 3 && !TryParseWhole(token, out fields[field]))
             {
                 return false;
@@ -56,9 +56,9 @@ internal static class ProcFiles
     public static bool TryParseBootTime(ReadOnlySpan<byte> text, out long bootTime)
     {
         bootTime = 0;
-        foreach (Range range in text.Split((byte)'\n'))
+        foreach (var range in text.Split((byte)'\n'))
         {
-            ReadOnlySpan<byte> line = text[range];
+            var line = text[range];
             if (line.StartsWith("btime "u8))
             {
                 return TryParseWhole(line["btime "u8.Length..].Trim((byte)' '), out bootTime);
@@ -74,22 +74,22 @@ internal static class ProcFiles
     public static bool TryParseSoftLimit(ReadOnlySpan<byte> text, ReadOnlySpan<byte> rowName, out double softLimit)
     {
         softLimit = 0;
-        foreach (Range range in text.Split((byte)'\n'))
+        foreach (var range in text.Split((byte)'\n'))
         {
-            ReadOnlySpan<byte> line = text[range];
+            var line = text[range];
             if (!line.StartsWith(rowName) || line.Length == rowName.Length || line[rowName.Length] != (byte)' ')
             {
                 continue;
             }
-            ReadOnlySpan<byte> rest = line[rowName.Length..].TrimStart((byte)' ');
-            int end = rest.IndexOf((byte)' ');
-            ReadOnlySpan<byte> token = end < 0 ? rest : rest[..end];
+            var rest = line[rowName.Length..].TrimStart((byte)' ');
+            var end = rest.IndexOf((byte)' ');
+            var token = end < 0 ? rest : rest[..end];
             if (token.SequenceEqual("unlimited"u8))
             {
                 softLimit = ulong.MaxValue;
                 return true;
             }
-            if (Utf8Parser.TryParse(token, out ulong value, out int consumed) && consumed == token.Length)
+            if (Utf8Parser.TryParse(token, out ulong value, out var consumed) && consumed == token.Length)
             {
                 softLimit = value;
                 return true;
@@ -100,5 +100,5 @@ internal static class ProcFiles
     }
 
     private static bool TryParseWhole(ReadOnlySpan<byte> token, out long value) =>
-        Utf8Parser.TryParse(token, out value, out int consumed) && consumed == token.Length && token.Length > 0;
+        Utf8Parser.TryParse(token, out value, out var consumed) && consumed == token.Length && token.Length > 0;
 }

@@ -1,5 +1,4 @@
 using System.IO.Enumeration;
-using Microsoft.Win32.SafeHandles;
 
 namespace Drover.Metrics.Procfs;
 
@@ -55,7 +54,7 @@ public sealed class ProcessCollector : IMetricCollector
         _statPath = Path.Combine(procDirectory, "stat");
         _limitsPath = Path.Combine(procDirectory, "limits");
         _fdPath = Path.Combine(procDirectory, "fd");
-        if (!ProcFiles.TryParseBootTime(Read(systemStatPath), out long bootTime))
+        if (!ProcFiles.TryParseBootTime(Read(systemStatPath), out var bootTime))
         {
             throw new MetricCollectionException($"No btime line in {systemStatPath}.");
         }
@@ -68,7 +67,7 @@ public sealed class ProcessCollector : IMetricCollector
     public void Collect(MetricSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        ProcStat stat = ReadStat();
+        var stat = ReadStat();
         sink.Add(CpuSeconds, (stat.UserTicks + stat.SystemTicks) / UserHz);
         sink.Add(VirtualBytes, stat.VirtualBytes);
         sink.Add(ResidentBytes, (double)stat.ResidentPages * Environment.SystemPageSize);
@@ -76,9 +75,9 @@ public sealed class ProcessCollector : IMetricCollector
         sink.Add(Threads, stat.Threads);
         sink.Add(OpenFds, CountOpenFds());
 
-        ReadOnlySpan<byte> limits = Read(_limitsPath);
-        if (!ProcFiles.TryParseSoftLimit(limits, "Max open files"u8, out double maxFds)
-            || !ProcFiles.TryParseSoftLimit(limits, "Max address space"u8, out double maxAddressSpace))
+        var limits = Read(_limitsPath);
+        if (!ProcFiles.TryParseSoftLimit(limits, "Max open files"u8, out var maxFds)
+            || !ProcFiles.TryParseSoftLimit(limits, "Max address space"u8, out var maxAddressSpace))
         {
             throw new MetricCollectionException($"Unrecognised {_limitsPath}.");
         }
@@ -88,7 +87,7 @@ public sealed class ProcessCollector : IMetricCollector
 
     private ProcStat ReadStat()
     {
-        if (!ProcFiles.TryParseStat(Read(_statPath), out ProcStat stat))
+        if (!ProcFiles.TryParseStat(Read(_statPath), out var stat))
         {
             throw new MetricCollectionException($"Unrecognised {_statPath}.");
         }
@@ -100,8 +99,8 @@ public sealed class ProcessCollector : IMetricCollector
         // Counting entries without materialising their names keeps the scrape nearly allocation-free.
         var entries = new FileSystemEnumerable<byte>(
             _fdPath, static (ref FileSystemEntry _) => 0, new EnumerationOptions { AttributesToSkip = 0 });
-        int count = 0;
-        foreach (byte _ in entries)
+        var count = 0;
+        foreach (var _ in entries)
         {
             count++;
         }
@@ -113,11 +112,11 @@ public sealed class ProcessCollector : IMetricCollector
     {
         try
         {
-            using SafeFileHandle handle = File.OpenHandle(path);
-            int length = 0;
+            using var handle = File.OpenHandle(path);
+            var length = 0;
             while (length < _buffer.Length)
             {
-                int read = RandomAccess.Read(handle, _buffer.AsSpan(length), length);
+                var read = RandomAccess.Read(handle, _buffer.AsSpan(length), length);
                 if (read == 0)
                 {
                     break;

@@ -13,17 +13,17 @@ internal sealed unsafe class NativeStrings : IDisposable
 
     public byte* String(string value)
     {
-        int length = Encoding.UTF8.GetByteCount(value);
-        byte* bytes = (byte*)Allocate(length + 1);
-        int written = Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, length));
+        var length = Encoding.UTF8.GetByteCount(value);
+        var bytes = (byte*)Allocate(length + 1);
+        var written = Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, length));
         bytes[written] = 0;
         return bytes;
     }
 
     public byte** Array(IReadOnlyList<string> values)
     {
-        byte** array = (byte**)Allocate((values.Count + 1) * sizeof(byte*));
-        for (int i = 0; i < values.Count; i++)
+        var array = (byte**)Allocate((values.Count + 1) * sizeof(byte*));
+        for (var i = 0; i < values.Count; i++)
         {
             array[i] = String(values[i]);
         }
@@ -34,14 +34,14 @@ internal sealed unsafe class NativeStrings : IDisposable
 
     public void* Zeroed(int size)
     {
-        void* block = NativeMemory.AllocZeroed((nuint)size);
+        var block = NativeMemory.AllocZeroed((nuint)size);
         _blocks.Add((nint)block);
         return block;
     }
 
     public void Dispose()
     {
-        foreach (nint block in _blocks)
+        foreach (var block in _blocks)
         {
             NativeMemory.Free((void*)block);
         }
@@ -51,7 +51,7 @@ internal sealed unsafe class NativeStrings : IDisposable
 
     private void* Allocate(int size)
     {
-        void* block = NativeMemory.Alloc((nuint)size);
+        var block = NativeMemory.Alloc((nuint)size);
         _blocks.Add((nint)block);
         return block;
     }

@@ -18,10 +18,10 @@ internal static unsafe class ProcFs
     public static int ReadStat(int pid, Span<byte> buffer)
     {
         Span<byte> path = stackalloc byte[40];
-        int length = FormatPath(path, pid, "/stat"u8);
+        var length = FormatPath(path, pid, "/stat"u8);
         fixed (byte* pathPtr = path)
         {
-            int fd = Libc.open(pathPtr, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            var fd = Libc.open(pathPtr, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
             if (fd < 0)
             {
                 return VanishedOrThrow("open", pid);
@@ -29,12 +29,12 @@ internal static unsafe class ProcFs
 
             try
             {
-                int total = 0;
+                var total = 0;
                 fixed (byte* bufferPtr = buffer)
                 {
                     while (total < buffer.Length)
                     {
-                        nint read = Libc.read(fd, bufferPtr + total, (nuint)(buffer.Length - total));
+                        var read = Libc.read(fd, bufferPtr + total, (nuint)(buffer.Length - total));
                         if (read == 0)
                         {
                             break;
@@ -97,19 +97,19 @@ internal static unsafe class ProcFs
 
         try
         {
-            int count = 0;
+            var count = 0;
             byte* entry;
             while ((entry = Libc.readdir64(dir)) != null)
             {
                 var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry + Libc.DirentNameOffset);
-                if (!Utf8Parser.TryParse(name, out int pid, out int consumed) || consumed != name.Length || pid <= 0)
+                if (!Utf8Parser.TryParse(name, out int pid, out var consumed) || consumed != name.Length || pid <= 0)
                 {
                     continue;
                 }
 
                 if (count == pids.Length)
                 {
-                    int[] bigger = ArrayPool<int>.Shared.Rent(pids.Length * 2);
+                    var bigger = ArrayPool<int>.Shared.Rent(pids.Length * 2);
                     pids.AsSpan().CopyTo(bigger);
                     ArrayPool<int>.Shared.Return(pids);
                     pids = bigger;
@@ -144,12 +144,12 @@ internal static unsafe class ProcFs
 
         try
         {
-            int count = 0;
+            var count = 0;
             byte* entry;
             while ((entry = Libc.readdir64(dir)) != null)
             {
-                byte* name = entry + Libc.DirentNameOffset;
-                bool dot = name[0] == (byte)'.' && (name[1] == 0 || (name[1] == (byte)'.' && name[2] == 0));
+                var name = entry + Libc.DirentNameOffset;
+                var dot = name[0] == (byte)'.' && (name[1] == 0 || (name[1] == (byte)'.' && name[2] == 0));
                 if (!dot)
                 {
                     count++;
@@ -168,8 +168,8 @@ internal static unsafe class ProcFs
     private static int FormatPath(Span<byte> path, int pid, ReadOnlySpan<byte> suffix)
     {
         "/proc/"u8.CopyTo(path);
-        Utf8Formatter.TryFormat(pid, path[6..], out int digits);
-        int length = 6 + digits;
+        Utf8Formatter.TryFormat(pid, path[6..], out var digits);
+        var length = 6 + digits;
         suffix.CopyTo(path[length..]);
         length += suffix.Length;
         path[length] = 0;
@@ -178,7 +178,7 @@ internal static unsafe class ProcFs
 
     private static int VanishedOrThrow(string call, int pid)
     {
-        int errno = Marshal.GetLastPInvokeError();
+        var errno = Marshal.GetLastPInvokeError();
         return errno is Errno.ENOENT or Errno.ESRCH
             ? -1
             : throw new PosixException(call, errno, $"/proc/{pid}/stat");

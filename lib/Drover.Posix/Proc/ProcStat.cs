@@ -39,20 +39,20 @@ internal readonly struct ProcStat
     public static bool TryParse(ReadOnlySpan<byte> text, out ProcStat stat)
     {
         stat = default;
-        int open = text.IndexOf((byte)'(');
-        int close = text.LastIndexOf((byte)')');
+        var open = text.IndexOf((byte)'(');
+        var close = text.LastIndexOf((byte)')');
         if (open < 2 || close < open || text[open - 1] != (byte)' ')
         {
             return false;
         }
 
-        if (!TryParseNumber(text[..(open - 1)], out long pid) || pid <= 0 || pid > int.MaxValue)
+        if (!TryParseNumber(text[..(open - 1)], out var pid) || pid <= 0 || pid > int.MaxValue)
         {
             return false;
         }
 
         // ") S " : the state is one letter between single spaces.
-        ReadOnlySpan<byte> rest = text[(close + 1)..];
+        var rest = text[(close + 1)..];
         if (rest.Length < 4 || rest[0] != (byte)' ' || rest[2] != (byte)' ' || !IsStateLetter(rest[1]))
         {
             return false;
@@ -60,9 +60,9 @@ internal readonly struct ProcStat
 
         Span<long> fields = stackalloc long[LastNeededField + 1];
         rest = rest[3..];
-        for (int field = FirstNumericField; field <= LastNeededField; field++)
+        for (var field = FirstNumericField; field <= LastNeededField; field++)
         {
-            int end = rest.IndexOfAny((byte)' ', (byte)'\n');
+            var end = rest.IndexOfAny((byte)' ', (byte)'\n');
             // The last field we need must be followed by a separator, or a truncated number would pass.
             if (end < 0 || !TryParseNumber(rest[..end], out fields[field]))
             {
@@ -104,7 +104,7 @@ internal readonly struct ProcStat
     private static bool TryParseNumber(ReadOnlySpan<byte> digits, out long value)
     {
         value = 0;
-        bool negative = digits.Length > 0 && digits[0] == (byte)'-';
+        var negative = digits.Length > 0 && digits[0] == (byte)'-';
         if (negative)
         {
             digits = digits[1..];
@@ -116,14 +116,14 @@ internal readonly struct ProcStat
         }
 
         long result = 0;
-        foreach (byte b in digits)
+        foreach (var b in digits)
         {
             if (b is < (byte)'0' or > (byte)'9')
             {
                 return false;
             }
 
-            long next = (result * 10) + (b - '0');
+            var next = (result * 10) + (b - '0');
             if (next < result)
             {
                 return false; // overflow of 19-digit numbers above long.MaxValue

@@ -33,17 +33,17 @@ internal sealed class AliveClient : IDisposable
     /// <summary>Sends a raw ALIVE2 frame and reads the 4- or 6-byte answer (or what came before a close).</summary>
     public static AliveClient Register(IPEndPoint server, byte[] frame)
     {
-        Socket socket = RawClient.Connect(server);
+        var socket = RawClient.Connect(server);
         try
         {
             socket.Send(frame);
-            byte[] head = ReadExactly(socket, 1);
+            var head = ReadExactly(socket, 1);
             if (head.Length == 0)
             {
                 return new AliveClient(socket, []);
             }
-            int length = head[0] == EpmdTags.Alive2ExtendedResponse ? 6 : 4;
-            byte[] rest = ReadExactly(socket, length - 1);
+            var length = head[0] == EpmdTags.Alive2ExtendedResponse ? 6 : 4;
+            var rest = ReadExactly(socket, length - 1);
             return new AliveClient(socket, [.. head, .. rest]);
         }
         catch
@@ -56,7 +56,7 @@ internal sealed class AliveClient : IDisposable
     /// <summary>True once the server has closed this connection (polled up to the deadline).</summary>
     public bool WaitClosedByServer(TimeSpan deadline)
     {
-        byte[] chunk = new byte[64];
+        var chunk = new byte[64];
         Socket.ReceiveTimeout = (int)deadline.TotalMilliseconds;
         try
         {
@@ -79,11 +79,11 @@ internal sealed class AliveClient : IDisposable
 
     private static byte[] ReadExactly(Socket socket, int count)
     {
-        byte[] buffer = new byte[count];
-        int got = 0;
+        var buffer = new byte[count];
+        var got = 0;
         while (got < count)
         {
-            int read = socket.Receive(buffer, got, count - got, SocketFlags.None);
+            var read = socket.Receive(buffer, got, count - got, SocketFlags.None);
             if (read == 0)
             {
                 break;

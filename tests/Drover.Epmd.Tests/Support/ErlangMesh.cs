@@ -20,18 +20,18 @@ internal static class ErlangMesh
     public static async Task<string> AssertEveryPairResolvesAsync(int epmdPort, TimeSpan deadline)
     {
         using var driver = ErlangNode.Start("driver", epmdPort, Eval, hidden: true);
-        string output = await driver.WaitForExitAsync(deadline);
+        var output = await driver.WaitForExitAsync(deadline);
         string[] names = ["a", "b", "c"];
-        foreach (string n in names)
+        foreach (var n in names)
         {
-            foreach (string m in names.Where(m => m != n))
+            foreach (var m in names.Where(m => m != n))
             {
                 Assert.Contains($"PING {n}@127.0.0.1 {m}@127.0.0.1 pong", output, StringComparison.Ordinal);
             }
 
             Assert.Contains($"RPC {n}@127.0.0.1 '{n}@127.0.0.1'", output, StringComparison.Ordinal);
             // Each node asks its own server (its ERL_EPMD_PORT) for every node, itself included.
-            foreach (string m in names)
+            foreach (var m in names)
             {
                 Assert.Contains($"PORT {n}@127.0.0.1 {m} port", output, StringComparison.Ordinal);
             }

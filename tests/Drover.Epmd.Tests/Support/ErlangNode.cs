@@ -45,7 +45,7 @@ internal sealed class ErlangNode : IDisposable
     /// <summary>Starts a node; with <paramref name="eval"/> it runs that and is expected to <c>halt()</c>, without it it idles.</summary>
     public static ErlangNode Start(string name, int epmdPort, string? eval = null, bool hidden = false)
     {
-        string home = Directory.CreateTempSubdirectory("drover-epmd-erl-").FullName;
+        var home = Directory.CreateTempSubdirectory("drover-epmd-erl-").FullName;
         var start = new ProcessStartInfo(Erl)
         {
             UseShellExecute = false,
@@ -55,7 +55,7 @@ internal sealed class ErlangNode : IDisposable
         };
         start.Environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["HOME"] = home;
-        foreach (string arg in new[] { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@127.0.0.1", "-setcookie", Cookie })
+        foreach (var arg in new[] { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@127.0.0.1", "-setcookie", Cookie })
         {
             start.ArgumentList.Add(arg);
         }

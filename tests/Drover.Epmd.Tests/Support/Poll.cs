@@ -6,7 +6,7 @@ internal static class Poll
     public static async Task<bool> UntilAsync(Func<bool> condition, TimeSpan? deadline = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan limit = deadline ?? TimeSpan.FromSeconds(10);
+        var limit = deadline ?? TimeSpan.FromSeconds(10);
         while (!condition())
         {
             if (clock.Elapsed > limit)
@@ -21,7 +21,7 @@ internal static class Poll
     public static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan? deadline = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan limit = deadline ?? TimeSpan.FromSeconds(10);
+        var limit = deadline ?? TimeSpan.FromSeconds(10);
         while (!await condition())
         {
             if (clock.Elapsed > limit)

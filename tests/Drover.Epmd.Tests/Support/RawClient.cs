@@ -21,12 +21,12 @@ internal static class RawClient
     /// </summary>
     public static Reply Exchange(IPEndPoint server, ReadOnlySpan<byte> request, int segment = int.MaxValue, bool halfClose = false)
     {
-        using Socket socket = Connect(server);
+        using var socket = Connect(server);
         try
         {
-            for (int offset = 0; offset < request.Length; offset += segment)
+            for (var offset = 0; offset < request.Length; offset += segment)
             {
-                int size = Math.Min(segment, request.Length - offset);
+                var size = Math.Min(segment, request.Length - offset);
                 socket.Send(request.Slice(offset, size));
             }
             if (halfClose)
@@ -53,7 +53,7 @@ internal static class RawClient
     public static Reply ReadToEnd(Socket socket)
     {
         var received = new List<byte>();
-        byte[] chunk = new byte[4096];
+        var chunk = new byte[4096];
         while (true)
         {
             int read;
@@ -87,7 +87,7 @@ internal static class RawClient
     /// <summary>Frames <paramref name="body"/> with its 2-byte length.</summary>
     public static byte[] Frame(params byte[] body)
     {
-        byte[] frame = new byte[2 + body.Length];
+        var frame = new byte[2 + body.Length];
         frame[0] = (byte)(body.Length >> 8);
         frame[1] = (byte)body.Length;
         body.CopyTo(frame, 2);

@@ -21,7 +21,7 @@ internal sealed class RealEpmd : IDisposable
 
     public static async Task<RealEpmd> StartAsync(bool relaxed = false)
     {
-        int port = TestServer.FreePort();
+        var port = TestServer.FreePort();
         var start = new ProcessStartInfo(Binary)
         {
             UseShellExecute = false,
@@ -42,7 +42,7 @@ internal sealed class RealEpmd : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var daemon = new RealEpmd(process, new IPEndPoint(IPAddress.Loopback, port));
-        bool up = await Poll.UntilAsync(() => daemon.Accepts() || process.HasExited);
+        var up = await Poll.UntilAsync(() => daemon.Accepts() || process.HasExited);
         if (!up || process.HasExited)
         {
             daemon.Dispose();

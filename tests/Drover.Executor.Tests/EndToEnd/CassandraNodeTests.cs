@@ -2,7 +2,7 @@ using Drover.Posix;
 using Drover.Testing.Standins.Cassandra;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using YamlDotNet.RepresentationModel;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 

@@ -9,7 +9,7 @@ using Drover.Registry.Epmd;
 using Drover.Testing;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -281,7 +281,7 @@ public class EpmdTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeep
 
     private static byte[] PortPlease(int port, string name)
     {
-        byte[] body = Encoding.UTF8.GetBytes(name);
+        var body = Encoding.UTF8.GetBytes(name);
         return Exchange(port, [(byte)((body.Length + 1) >> 8), (byte)(body.Length + 1), 122, .. body]);
     }
 

@@ -5,9 +5,9 @@ using Drover.Testing;
 using Drover.Testing.Mesos;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Executor;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Tests.EndToEnd;
 

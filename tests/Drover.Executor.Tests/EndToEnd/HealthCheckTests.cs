@@ -1,6 +1,6 @@
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
-using TaskStatus = Mesos.V1.TaskStatus;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Tests.EndToEnd;
 

@@ -1,8 +1,8 @@
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Tests.EndToEnd;
 

@@ -1,6 +1,6 @@
 using Drover.Testing;
 using Drover.Testing.Prometheus;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;

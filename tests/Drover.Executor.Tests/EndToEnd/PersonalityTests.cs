@@ -1,6 +1,6 @@
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -48,7 +48,7 @@ public class PersonalityTests
         await h.LaunchAsync(NodeTask("n1", node, ("http", FreePort())));
 
         var failed = await h.WaitForStateAsync("n1", TaskState.TaskFailed);
-        Assert.Equal(global::Mesos.V1.TaskStatus.Types.Reason.TaskInvalid, failed.Reason);
+        Assert.Equal(Mesos.V1.TaskStatus.Types.Reason.TaskInvalid, failed.Reason);
         Assert.Equal("NodeSpec health check 'health_checks[0]' uses port 'native', which is not among the task's named ports", failed.Message);
     }
 

@@ -1,8 +1,7 @@
 using Drover.Registry;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
-using Drover.ZooKeeper;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;

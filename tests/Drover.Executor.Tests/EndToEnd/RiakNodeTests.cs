@@ -4,7 +4,7 @@ using Drover.Testing.Standins.Riak;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;

@@ -3,7 +3,7 @@ using Drover.Testing.Standins.Drill;
 using Drover.Testing.Standins.Quobyte;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
-using Mesos.V1;
+using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;

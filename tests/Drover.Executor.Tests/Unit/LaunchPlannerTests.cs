@@ -1,9 +1,9 @@
 using Drover.Executor.Supervision;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 using Drover.Executor.Tasks;
 using Drover.V1;
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
+using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 
 namespace Drover.Executor.Tests.Unit;
 

@@ -1,6 +1,5 @@
 using Drover.Testing;
 using Drover.Testing.Mesos;
-using Mesos.V1.Executor;
 
 namespace Drover.Mesos.Tests.Emulator;
 
@@ -16,7 +15,7 @@ public sealed class ExecutorLaunchTests : IDisposable
     /// <summary>A fake executor: records its environment, writes to stdout and stderr, then stays alive (as its own pid).</summary>
     private string Script(string body)
     {
-        string path = Path.Combine(_scripts, $"executor-{Guid.NewGuid():N}.sh");
+        var path = Path.Combine(_scripts, $"executor-{Guid.NewGuid():N}.sh");
         File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
         if (!OperatingSystem.IsWindows())
         {
@@ -30,7 +29,7 @@ public sealed class ExecutorLaunchTests : IDisposable
 
     private static async Task<Dictionary<string, string>> ReadEnvironmentAsync(ExecutorProcess executor, MesosAgentEmulator agent)
     {
-        string file = Path.Combine(executor.Sandbox, "env.txt");
+        var file = Path.Combine(executor.Sandbox, "env.txt");
         await agent.WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file).Contains("MESOS_SANDBOX", StringComparison.Ordinal), "env.txt", Wait);
         return File.ReadAllLines(file)
             .Where(line => line.Contains('=', StringComparison.Ordinal))
@@ -45,8 +44,8 @@ public sealed class ExecutorLaunchTests : IDisposable
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor());
-        Dictionary<string, string> environment = await ReadEnvironmentAsync(executor, agent);
+        using var executor = agent.LaunchExecutor(RecordingExecutor());
+        var environment = await ReadEnvironmentAsync(executor, agent);
 
         // sh adds PWD (and SHLVL) itself; everything else is what the agent passed.
         environment.Remove("PWD");
@@ -80,14 +79,14 @@ public sealed class ExecutorLaunchTests : IDisposable
         await using var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions { AuthenticationToken = "tok" });
         await agent.StartAsync();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor(), new ExecutorLaunchOptions
+        using var executor = agent.LaunchExecutor(RecordingExecutor(), new ExecutorLaunchOptions
         {
             Checkpoint = false,
             ShutdownGracePeriod = TimeSpan.FromMilliseconds(1500),
             Environment = new Dictionary<string, string> { ["JAVA_HOME"] = "/opt/java", ["MESOS_CHECKPOINT"] = "garbage" },
             RemoveVariables = ["LIBPROCESS_IP"],
         });
-        Dictionary<string, string> environment = await ReadEnvironmentAsync(executor, agent);
+        var environment = await ReadEnvironmentAsync(executor, agent);
 
         Assert.Equal("garbage", environment["MESOS_CHECKPOINT"]);
         Assert.False(environment.ContainsKey("MESOS_RECOVERY_TIMEOUT"));
@@ -103,16 +102,16 @@ public sealed class ExecutorLaunchTests : IDisposable
     {
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
-        string script = RecordingExecutor();
+        var script = RecordingExecutor();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(script);
+        using var executor = agent.LaunchExecutor(script);
         await agent.WaitUntilAsync(() => executor.ReadStderr().Contains("to-stderr", StringComparison.Ordinal), "stderr output", Wait);
 
         Assert.Equal("to-stdout\n", executor.ReadStdout());
         Assert.Equal("to-stderr\n", await executor.ReadStderrAsync());
-        string cmdline = File.ReadAllText($"/proc/{executor.Pid}/cmdline");
+        var cmdline = File.ReadAllText($"/proc/{executor.Pid}/cmdline");
         Assert.Contains(script, cmdline, StringComparison.Ordinal);
-        string[] stat = File.ReadAllText($"/proc/{executor.Pid}/stat").Split(") ")[1].Split(' ');
+        var stat = File.ReadAllText($"/proc/{executor.Pid}/stat").Split(") ")[1].Split(' ');
         Assert.Equal(executor.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), stat[3]); // session id (field 6)
     }
 
@@ -121,7 +120,7 @@ public sealed class ExecutorLaunchTests : IDisposable
     {
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
-        using ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor());
+        using var executor = agent.LaunchExecutor(RecordingExecutor());
 
         Assert.True(executor.Kill(Signals.Kill));
 
@@ -136,7 +135,7 @@ public sealed class ExecutorLaunchTests : IDisposable
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(Script("echo failing >&2\nexit 3"), new ExecutorLaunchOptions { Arguments = ["a b", "c"] });
+        using var executor = agent.LaunchExecutor(Script("echo failing >&2\nexit 3"), new ExecutorLaunchOptions { Arguments = ["a b", "c"] });
 
         Assert.Equal(3, await executor.WaitForExitAsync(Wait));
         Assert.Contains("exited with code 3", executor.Describe(), StringComparison.Ordinal);
@@ -148,7 +147,7 @@ public sealed class ExecutorLaunchTests : IDisposable
     {
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
-        using ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor());
+        using var executor = agent.LaunchExecutor(RecordingExecutor());
         await agent.WaitUntilAsync(() => executor.ReadStderr().Length > 0, "stderr output", Wait);
 
         var e = await Assert.ThrowsAsync<TimeoutException>(() => executor.WaitForExitAsync(TimeSpan.FromMilliseconds(100)));
@@ -163,7 +162,7 @@ public sealed class ExecutorLaunchTests : IDisposable
         await using var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions { RegistrationTimeout = TimeSpan.FromMilliseconds(300) });
         await agent.StartAsync();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor());
+        using var executor = agent.LaunchExecutor(RecordingExecutor());
 
         Assert.Equal(137, await executor.WaitForExitAsync(Wait));
         Assert.True(executor.KilledForRegistrationTimeout);
@@ -175,8 +174,8 @@ public sealed class ExecutorLaunchTests : IDisposable
     {
         await using var agent = new MesosAgentEmulator();
         await agent.StartAsync();
-        ExecutorProcess executor = agent.LaunchExecutor(RecordingExecutor());
-        int pid = executor.Pid;
+        var executor = agent.LaunchExecutor(RecordingExecutor());
+        var pid = executor.Pid;
 
         executor.Dispose();
 
@@ -221,14 +220,14 @@ public sealed class ExecutorLaunchTests : IDisposable
             record = response.read(int(header))
             print("event type", record[1] if record[:1] == b"\x08" else "?", flush=True)
             """;
-        string program = Path.Combine(_scripts, "executor.py");
+        var program = Path.Combine(_scripts, "executor.py");
         File.WriteAllText(program, Executor);
-        string path = Script($"exec /usr/bin/python3 {program} \"$@\"");
+        var path = Script($"exec /usr/bin/python3 {program} \"$@\"");
         await using var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions { RegistrationTimeout = TimeSpan.FromSeconds(30) });
         await agent.StartAsync();
 
-        using ExecutorProcess executor = agent.LaunchExecutor(path);
-        Call subscribe = await agent.WaitForSubscribeAsync(1, Wait);
+        using var executor = agent.LaunchExecutor(path);
+        var subscribe = await agent.WaitForSubscribeAsync(1, Wait);
 
         Assert.Equal(0, await executor.WaitForExitAsync(Wait));
         Assert.Equal("200 application/x-protobuf\nevent type 1\n", executor.ReadStdout());

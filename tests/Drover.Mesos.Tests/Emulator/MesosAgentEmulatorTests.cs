@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using Drover.Mesos.RecordIO;
 using Drover.Testing.Mesos;
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Executor;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Mesos.Tests.Emulator;
 
@@ -24,18 +24,18 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Subscribe_StreamsSubscribedFirst_AsChunkedRecordIOProtobuf()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        await using EventStream stream = await client.SubscribeAsync();
-        Event? subscribed = await stream.NextAsync();
+        await using var stream = await client.SubscribeAsync();
+        var subscribed = await stream.NextAsync();
 
         Assert.Equal("application/x-protobuf", stream.Response.Content.Headers.ContentType?.MediaType);
         Assert.True(stream.Response.Headers.TransferEncodingChunked);
         Assert.Null(stream.Response.Content.Headers.ContentLength);
         Assert.NotNull(subscribed);
         Assert.Equal(Event.Types.Type.Subscribed, subscribed.Type);
-        Event.Types.Subscribed s = subscribed.Subscribed;
+        var s = subscribed.Subscribed;
         Assert.Equal(ExecutorInfo.Types.Type.Custom, s.ExecutorInfo.Type);
         Assert.Equal(agent.ExecutorId, s.ExecutorInfo.ExecutorId.Value);
         Assert.Equal(agent.FrameworkId, s.ExecutorInfo.FrameworkId.Value);
@@ -56,10 +56,10 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Subscribe_WithoutTheSubscribeField_Is400EvenThoughItIsEmpty()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync(client.NewCall(Call.Types.Type.Subscribe));
+        using var response = await client.PostAsync(client.NewCall(Call.Types.Type.Subscribe));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Failed to validate Executor::Call: Expecting 'subscribe' to be present", await response.Content.ReadAsStringAsync());
@@ -85,10 +85,10 @@ public class MesosAgentEmulatorTests
     [MemberData(nameof(BadRequests))]
     public async Task Subscribe_BadHeaders_AnsweredLikeTheAgent(string name, string? contentType, string? accept, int status, string body)
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync(client.SubscribeCall(), contentType, accept);
+        using var response = await client.PostAsync(client.SubscribeCall(), contentType, accept);
 
         Assert.True(status == (int)response.StatusCode, $"{name}: {(int)response.StatusCode}");
         Assert.StartsWith(body, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -98,10 +98,10 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task NonPost_Is405()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync([], method: HttpMethod.Get);
+        using var response = await client.PostAsync([], method: HttpMethod.Get);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Contains("POST", response.Content.Headers.Allow);
@@ -110,10 +110,10 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task UndecodableBody_Is400FailedToParse()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync([0xFF, 0xFF, 0xFF]);
+        using var response = await client.PostAsync([0xFF, 0xFF, 0xFF]);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Failed to parse body into Call protobuf", await response.Content.ReadAsStringAsync());
@@ -123,11 +123,11 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task MissingRequiredIds_Is400FailedToParse_LikeCppParseFromString()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
         var call = new Call { Type = Call.Types.Type.Subscribe, Subscribe = new Call.Types.Subscribe(), FrameworkId = new FrameworkID { Value = agent.FrameworkId } };
 
-        using HttpResponseMessage response = await client.PostAsync(call);
+        using var response = await client.PostAsync(call);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Failed to parse body into Call protobuf", await response.Content.ReadAsStringAsync());
@@ -136,12 +136,12 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task MissingType_Is400()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        Call call = client.SubscribeCall();
+        var call = client.SubscribeCall();
         call.ClearType();
 
-        using HttpResponseMessage response = await client.PostAsync(call);
+        using var response = await client.PostAsync(call);
 
         Assert.Equal("Failed to validate Executor::Call: Expecting 'type' to be present", await response.Content.ReadAsStringAsync());
     }
@@ -149,15 +149,15 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task UnknownFrameworkOrExecutor_Is400()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        Call otherFramework = client.SubscribeCall();
+        var otherFramework = client.SubscribeCall();
         otherFramework.FrameworkId.Value = "someone-else";
-        Call otherExecutor = client.SubscribeCall();
+        var otherExecutor = client.SubscribeCall();
         otherExecutor.ExecutorId.Value = "someone-else";
 
-        using HttpResponseMessage framework = await client.PostAsync(otherFramework);
-        using HttpResponseMessage executor = await client.PostAsync(otherExecutor);
+        using var framework = await client.PostAsync(otherFramework);
+        using var executor = await client.PostAsync(otherExecutor);
 
         Assert.Equal(HttpStatusCode.BadRequest, framework.StatusCode);
         Assert.Equal("Framework cannot be found", await framework.Content.ReadAsStringAsync());
@@ -168,10 +168,10 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task UpdateBeforeSubscribe_Is403()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync(client.UpdateCall(client.Status("t1", TaskState.TaskRunning)));
+        using var response = await client.PostAsync(client.UpdateCall(client.Status("t1", TaskState.TaskRunning)));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("Executor is not subscribed", await response.Content.ReadAsStringAsync());
@@ -181,10 +181,10 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task HeartbeatCall_Is202_EvenBeforeSubscribing()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage response = await client.PostAsync(client.NewCall(ExecutorCallValidation.HeartbeatType));
+        using var response = await client.PostAsync(client.NewCall(ExecutorCallValidation.HeartbeatType));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -204,13 +204,13 @@ public class MesosAgentEmulatorTests
     [MemberData(nameof(BadUpdates))]
     public async Task Update_Invalid_Is400WithTheAgentsReason(string name, Action<TaskStatus> spoil, string reason)
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
-        TaskStatus status = client.Status("t1", TaskState.TaskRunning);
+        await using var stream = await client.SubscribeAsync();
+        var status = client.Status("t1", TaskState.TaskRunning);
         spoil(status);
 
-        using HttpResponseMessage response = await client.PostAsync(client.UpdateCall(status));
+        using var response = await client.PostAsync(client.UpdateCall(status));
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, name);
         Assert.Equal("Failed to validate Executor::Call: " + reason, await response.Content.ReadAsStringAsync());
@@ -231,20 +231,20 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Update_Accepted_IsRecordedAndAcknowledgedOnTheStream()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
-        TaskStatus status = client.Status("t1", TaskState.TaskRunning);
+        var status = client.Status("t1", TaskState.TaskRunning);
 
-        using HttpResponseMessage response = await client.PostAsync(client.UpdateCall(status));
-        Event? ack = await stream.NextNonHeartbeatAsync();
+        using var response = await client.PostAsync(client.UpdateCall(status));
+        var ack = await stream.NextNonHeartbeatAsync();
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(Event.Types.Type.Acknowledged, ack?.Type);
         Assert.Equal("t1", ack!.Acknowledged.TaskId.Value);
         Assert.Equal(status.Uuid, ack.Acknowledged.Uuid);
-        ReceivedUpdate update = Assert.Single(agent.Updates);
+        var update = Assert.Single(agent.Updates);
         Assert.Equal(TaskState.TaskRunning, update.State);
         Assert.False(update.ViaSubscribe);
         await agent.WaitUntilAsync(() => update.Acknowledged, "the update to be marked acknowledged");
@@ -254,11 +254,11 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Update_SameUuidTwice_RecordedOnce_AcknowledgedTwice()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
-        TaskStatus status = client.Status("t1", TaskState.TaskRunning);
+        var status = client.Status("t1", TaskState.TaskRunning);
 
         (await client.PostAsync(client.UpdateCall(status))).Dispose();
         (await client.PostAsync(client.UpdateCall(status))).Dispose();
@@ -271,18 +271,18 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task AutoAcknowledgeOff_WithholdsAcks_UntilAcknowledgeAsync()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         agent.AutoAcknowledge = false;
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
-        TaskStatus status = client.Status("t1", TaskState.TaskRunning);
+        var status = client.Status("t1", TaskState.TaskRunning);
 
         (await client.PostAsync(client.UpdateCall(status))).Dispose();
         await agent.SendErrorAsync("marker");
-        Event? next = await stream.NextNonHeartbeatAsync();
+        var next = await stream.NextNonHeartbeatAsync();
         await agent.AcknowledgeAllAsync();
-        Event? ack = await stream.NextNonHeartbeatAsync();
+        var ack = await stream.NextNonHeartbeatAsync();
 
         Assert.Equal(Event.Types.Type.Error, next?.Type);
         Assert.Equal(status.Uuid, ack?.Acknowledged.Uuid);
@@ -292,14 +292,14 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task AcknowledgeDelay_DelaysTheAck()
     {
-        await using MesosAgentEmulator agent = await StartAsync(new MesosAgentEmulatorOptions { AcknowledgeDelay = TimeSpan.FromMilliseconds(300) });
+        await using var agent = await StartAsync(new MesosAgentEmulatorOptions { AcknowledgeDelay = TimeSpan.FromMilliseconds(300) });
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         (await client.PostAsync(client.UpdateCall(client.Status("t1", TaskState.TaskRunning)))).Dispose();
-        Event? ack = await stream.NextNonHeartbeatAsync();
+        var ack = await stream.NextNonHeartbeatAsync();
 
         Assert.Equal(Event.Types.Type.Acknowledged, ack?.Type);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"ack after {clock.Elapsed}");
@@ -308,17 +308,17 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Resubscribe_ReplacesTheFirstStream_AndTakesUnacknowledgedUpdatesOnce()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         agent.AutoAcknowledge = false;
         using var client = new TestExecutorClient(agent);
-        await using EventStream first = await client.SubscribeAsync();
+        await using var first = await client.SubscribeAsync();
         await first.NextAsync();
-        TaskStatus running = client.Status("t1", TaskState.TaskRunning);
-        TaskStatus finished = client.Status("t1", TaskState.TaskFinished);
+        var running = client.Status("t1", TaskState.TaskRunning);
+        var finished = client.Status("t1", TaskState.TaskFinished);
         (await client.PostAsync(client.UpdateCall(running))).Dispose();
         agent.AutoAcknowledge = true;
 
-        await using EventStream second = await client.SubscribeAsync(client.SubscribeCall(running, finished));
+        await using var second = await client.SubscribeAsync(client.SubscribeCall(running, finished));
 
         Assert.Null(await first.NextNonHeartbeatAsync()); // the agent closes the replaced stream
         Assert.Equal(Event.Types.Type.Subscribed, (await second.NextAsync())?.Type);
@@ -326,26 +326,26 @@ public class MesosAgentEmulatorTests
         Assert.Equal(finished.Uuid, (await second.NextNonHeartbeatAsync())?.Acknowledged.Uuid);
         Assert.Equal([TaskState.TaskRunning, TaskState.TaskFinished], agent.StatesOf("t1"));
         Assert.True(agent.Updates[1].ViaSubscribe);
-        Call resubscribe = await agent.WaitForSubscribeAsync(2);
+        var resubscribe = await agent.WaitForSubscribeAsync(2);
         Assert.Equal(2, resubscribe.Subscribe.UnacknowledgedUpdates.Count);
     }
 
     [Fact]
     public async Task SendAsync_EventsArriveInOrder_AsBuilt()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
-        TaskInfo task = agent.NewTask("t1").Cpus(0.5).Mem(256).Disk(64).Ports((31000, 31002)).DiscoveryPort("native", 31000).Shell("sleep 100").KillGracePeriod(TimeSpan.FromSeconds(3)).Build();
+        var task = agent.NewTask("t1").Cpus(0.5).Mem(256).Disk(64).Ports((31000, 31002)).DiscoveryPort("native", 31000).Shell("sleep 100").KillGracePeriod(TimeSpan.FromSeconds(3)).Build();
 
         await agent.LaunchGroupAsync(task);
         await agent.KillAsync("t1", TimeSpan.FromSeconds(1));
         await agent.ShutdownAsync();
 
-        Event? launch = await stream.NextNonHeartbeatAsync();
-        Event? kill = await stream.NextNonHeartbeatAsync();
-        Event? shutdown = await stream.NextNonHeartbeatAsync();
+        var launch = await stream.NextNonHeartbeatAsync();
+        var kill = await stream.NextNonHeartbeatAsync();
+        var shutdown = await stream.NextNonHeartbeatAsync();
         Assert.Equal(task, Assert.Single(launch!.LaunchGroup.TaskGroup.Tasks));
         Assert.Equal(agent.ExecutorId, task.Executor.ExecutorId.Value);
         Assert.Equal(agent.AgentId, task.AgentId.Value);
@@ -358,7 +358,7 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task SendAsync_WithoutSubscription_TimesOutNamingWhatItWaitedFor()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
 
         var e = await Assert.ThrowsAsync<TimeoutException>(() => agent.SendAsync(ExecutorEvents.Shutdown(), TimeSpan.FromMilliseconds(200)));
 
@@ -368,7 +368,7 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Kill_WithoutGrace_CarriesOnlyTheTaskId()
     {
-        Event kill = ExecutorEvents.Kill("t1");
+        var kill = ExecutorEvents.Kill("t1");
 
         Assert.Null(kill.Kill.KillPolicy);
         Assert.Equal("t1", kill.Kill.TaskId.Value);
@@ -378,9 +378,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task SendRawAsync_Garbage_BreaksTheExecutorsReader()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
 
         await agent.SendRawAsync("not-a-length\n"u8.ToArray());
@@ -391,9 +391,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task SendRawAndCloseAsync_TruncatedRecord_IsATruncationError()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
 
         await agent.SendRawAndCloseAsync("100\nabc"u8.ToArray());
@@ -406,9 +406,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task SendRawAsync_UndecodableProtobuf_IsFramedButNotAnEvent()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         await stream.NextAsync();
 
         await agent.SendRawAsync(RecordIOWriter.Frame([0xFF, 0xFF, 0xFF, 0xFF]));
@@ -419,16 +419,16 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task DropSubscription_Abort_FailsTheRead_Graceful_EndsIt()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream first = await client.SubscribeAsync();
+        await using var first = await client.SubscribeAsync();
         await first.NextAsync();
 
         await agent.DropSubscriptionAsync();
         await Assert.ThrowsAnyAsync<IOException>(() => first.NextAsync());
         Assert.False(agent.IsSubscribed);
 
-        await using EventStream second = await client.SubscribeAsync();
+        await using var second = await client.SubscribeAsync();
         await second.NextAsync();
         await agent.DropSubscriptionAsync(graceful: true);
         Assert.Null(await second.NextAsync());
@@ -438,11 +438,11 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Restart_RefusesConnectionsWhileDown_ThenListensOnTheSamePort()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream first = await client.SubscribeAsync();
+        await using var first = await client.SubscribeAsync();
         await first.NextAsync();
-        int port = agent.Port;
+        var port = agent.Port;
 
         await agent.StopAsync();
         await Assert.ThrowsAnyAsync<IOException>(() => first.NextAsync());
@@ -450,7 +450,7 @@ public class MesosAgentEmulatorTests
         Assert.Equal(SocketError.ConnectionRefused, (refused.InnerException as SocketException)?.SocketErrorCode);
 
         await agent.StartAsync();
-        await using EventStream second = await client.SubscribeAsync();
+        await using var second = await client.SubscribeAsync();
 
         Assert.Equal(port, agent.Port);
         Assert.Equal(Event.Types.Type.Subscribed, (await second.NextAsync())?.Type);
@@ -460,15 +460,15 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task FailNextUpdates_AnswersThemThenAcceptsAgain()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         agent.FailNextUpdates(2);
-        Call update = client.UpdateCall(client.Status("t1", TaskState.TaskRunning));
+        var update = client.UpdateCall(client.Status("t1", TaskState.TaskRunning));
 
-        using HttpResponseMessage first = await client.PostAsync(update);
-        using HttpResponseMessage second = await client.PostAsync(update);
-        using HttpResponseMessage third = await client.PostAsync(update);
+        using var first = await client.PostAsync(update);
+        using var second = await client.PostAsync(update);
+        using var third = await client.PostAsync(update);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
@@ -479,9 +479,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task AbortNext_DropsTheConnectionWithoutAnswer()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         agent.AbortNext(Call.Types.Type.Update);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync(client.UpdateCall(client.Status("t1", TaskState.TaskRunning))));
@@ -493,11 +493,11 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task RespondNext_Subscribe_OpensNoStream()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
         agent.RespondNext(Call.Types.Type.Subscribe, 503, "Agent has not finished recovery");
 
-        using HttpResponseMessage response = await client.PostAsync(client.SubscribeCall());
+        using var response = await client.PostAsync(client.SubscribeCall());
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("Agent has not finished recovery", await response.Content.ReadAsStringAsync());
@@ -507,9 +507,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Heartbeats_ArriveAtTheConfiguredInterval()
     {
-        await using MesosAgentEmulator agent = await StartAsync(new MesosAgentEmulatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        await using var agent = await StartAsync(new MesosAgentEmulatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
 
         Assert.Equal(Event.Types.Type.Subscribed, (await stream.NextAsync())?.Type);
         Assert.Equal(9, (int)(await stream.NextAsync())!.Type);
@@ -519,12 +519,12 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Token_Required_401WithoutOrWrong_200WithIt()
     {
-        await using MesosAgentEmulator agent = await StartAsync(new MesosAgentEmulatorOptions { AuthenticationToken = "s3cret" });
+        await using var agent = await StartAsync(new MesosAgentEmulatorOptions { AuthenticationToken = "s3cret" });
         using var client = new TestExecutorClient(agent);
 
-        using HttpResponseMessage missing = await client.PostAsync(client.SubscribeCall());
-        using HttpResponseMessage wrong = await client.PostAsync(client.SubscribeCall(), token: "nope");
-        await using EventStream stream = await client.SubscribeAsync(token: "s3cret");
+        using var missing = await client.PostAsync(client.SubscribeCall());
+        using var wrong = await client.PostAsync(client.SubscribeCall(), token: "nope");
+        await using var stream = await client.SubscribeAsync(token: "s3cret");
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
@@ -535,15 +535,15 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task Message_Is202AndRecorded()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
-        Call message = client.NewCall(Call.Types.Type.Message);
+        await using var stream = await client.SubscribeAsync();
+        var message = client.NewCall(Call.Types.Type.Message);
         message.Message = new Call.Types.Message { Data = ByteString.CopyFromUtf8("hello") };
-        Call empty = client.NewCall(Call.Types.Type.Message);
+        var empty = client.NewCall(Call.Types.Type.Message);
 
-        using HttpResponseMessage accepted = await client.PostAsync(message);
-        using HttpResponseMessage rejected = await client.PostAsync(empty);
+        using var accepted = await client.PostAsync(message);
+        using var rejected = await client.PostAsync(empty);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal("hello", Assert.Single(agent.Messages).ToStringUtf8());
@@ -553,9 +553,9 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task WaitForUpdate_TimesOut_SayingWhatItAwaitedAndWhatItSaw()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
         (await client.PostAsync(client.UpdateCall(client.Status("t1", TaskState.TaskStarting)))).Dispose();
 
         var e = await Assert.ThrowsAsync<TimeoutException>(() => agent.WaitForUpdateAsync("t1", TaskState.TaskRunning, TimeSpan.FromMilliseconds(200)));
@@ -567,13 +567,13 @@ public class MesosAgentEmulatorTests
     [Fact]
     public async Task NextCall_WalksEveryCallOnce()
     {
-        await using MesosAgentEmulator agent = await StartAsync();
+        await using var agent = await StartAsync();
         using var client = new TestExecutorClient(agent);
         (await client.PostAsync(client.NewCall(Call.Types.Type.Subscribe))).Dispose();
-        await using EventStream stream = await client.SubscribeAsync();
+        await using var stream = await client.SubscribeAsync();
 
-        ReceivedCall first = await agent.NextCallAsync();
-        ReceivedCall second = await agent.NextCallAsync();
+        var first = await agent.NextCallAsync();
+        var second = await agent.NextCallAsync();
 
         Assert.Equal(400, first.StatusCode);
         Assert.Equal(200, second.StatusCode);

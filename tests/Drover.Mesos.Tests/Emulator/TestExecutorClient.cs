@@ -2,9 +2,9 @@ using System.Net.Http.Headers;
 using Drover.Mesos.RecordIO;
 using Drover.Testing.Mesos;
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Executor;
-using TaskStatus = Mesos.V1.TaskStatus;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Mesos.Tests.Emulator;
 
@@ -27,9 +27,9 @@ internal sealed class TestExecutorClient : IDisposable
 
     public Call SubscribeCall(params TaskStatus[] unacknowledged)
     {
-        Call call = NewCall(Call.Types.Type.Subscribe);
+        var call = NewCall(Call.Types.Type.Subscribe);
         call.Subscribe = new Call.Types.Subscribe();
-        foreach (TaskStatus status in unacknowledged)
+        foreach (var status in unacknowledged)
         {
             call.Subscribe.UnacknowledgedUpdates.Add(new Call.Types.Update { Status = status });
         }
@@ -39,7 +39,7 @@ internal sealed class TestExecutorClient : IDisposable
 
     public Call UpdateCall(TaskStatus status)
     {
-        Call call = NewCall(Call.Types.Type.Update);
+        var call = NewCall(Call.Types.Type.Update);
         call.Update = new Call.Types.Update { Status = status };
         return call;
     }
@@ -86,10 +86,10 @@ internal sealed class TestExecutorClient : IDisposable
     /// <summary>SUBSCRIBEs and returns the open event stream (asserting 200).</summary>
     public async Task<EventStream> SubscribeAsync(Call? subscribe = null, string? token = null)
     {
-        HttpResponseMessage response = await PostAsync((subscribe ?? SubscribeCall()).ToByteArray(), token: token, completion: HttpCompletionOption.ResponseHeadersRead);
+        var response = await PostAsync((subscribe ?? SubscribeCall()).ToByteArray(), token: token, completion: HttpCompletionOption.ResponseHeadersRead);
         if (response.StatusCode != System.Net.HttpStatusCode.OK)
         {
-            string body = await response.Content.ReadAsStringAsync();
+            var body = await response.Content.ReadAsStringAsync();
             response.Dispose();
             throw new InvalidOperationException($"SUBSCRIBE answered {(int)response.StatusCode}: {body}");
         }
@@ -133,7 +133,7 @@ internal sealed class EventStream : IAsyncDisposable
     {
         while (true)
         {
-            Event? e = await NextAsync(timeout);
+            var e = await NextAsync(timeout);
             if (e is null || e.Type != ExecutorEvents.HeartbeatType)
             {
                 return e;

@@ -13,7 +13,7 @@ public class RecordIOFrameReaderTests
     private static List<string> ReadAll(ref ReadOnlySequence<byte> buffer, int max = Max)
     {
         var records = new List<string>();
-        while (RecordIOFrameReader.TryRead(ref buffer, max, out ReadOnlySequence<byte> record) == RecordIOReadResult.Record)
+        while (RecordIOFrameReader.TryRead(ref buffer, max, out var record) == RecordIOReadResult.Record)
         {
             records.Add(Encoding.ASCII.GetString(record.ToArray()));
         }
@@ -24,7 +24,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_TwoRecords_SlicesBothAndConsumesAll()
     {
-        ReadOnlySequence<byte> buffer = Bytes("5\nhello6\nworld!");
+        var buffer = Bytes("5\nhello6\nworld!");
 
         Assert.Equal(["hello", "world!"], ReadAll(ref buffer));
         Assert.True(buffer.IsEmpty);
@@ -33,12 +33,12 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_RecordIsASliceOfTheInput_NotACopy()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes("3\nabc");
+        var bytes = Encoding.ASCII.GetBytes("3\nabc");
         var buffer = new ReadOnlySequence<byte>(bytes);
 
-        RecordIOFrameReader.TryRead(ref buffer, Max, out ReadOnlySequence<byte> record);
+        RecordIOFrameReader.TryRead(ref buffer, Max, out var record);
 
-        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(record.First, out ArraySegment<byte> segment));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(record.First, out var segment));
         Assert.Same(bytes, segment.Array);
         Assert.Equal(2, segment.Offset);
     }
@@ -51,7 +51,7 @@ public class RecordIOFrameReaderTests
     [InlineData("5\nhell")]
     public void TryRead_ShortInput_NeedsMoreDataAndLeavesBufferUntouched(string text)
     {
-        ReadOnlySequence<byte> buffer = Bytes(text);
+        var buffer = Bytes(text);
 
         Assert.Equal(RecordIOReadResult.NeedMoreData, RecordIOFrameReader.TryRead(ref buffer, Max, out _));
         Assert.Equal(text.Length, buffer.Length);
@@ -60,7 +60,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_ZeroLength_IsAnEmptyRecordLikeMesosDecoder()
     {
-        ReadOnlySequence<byte> buffer = Bytes("0\n2\nok");
+        var buffer = Bytes("0\n2\nok");
 
         Assert.Equal(["", "ok"], ReadAll(ref buffer));
     }
@@ -68,7 +68,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_LeadingZeros_AreAcceptedLikeMesosDecoder()
     {
-        ReadOnlySequence<byte> buffer = Bytes("0003\nabc");
+        var buffer = Bytes("0003\nabc");
 
         Assert.Equal(["abc"], ReadAll(ref buffer));
     }
@@ -76,7 +76,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_TwentyDigitsOfLeadingZeros_AreAccepted()
     {
-        ReadOnlySequence<byte> buffer = Bytes(new string('0', 19) + "2\nok");
+        var buffer = Bytes(new string('0', 19) + "2\nok");
 
         Assert.Equal(["ok"], ReadAll(ref buffer));
     }
@@ -84,7 +84,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_MoreThanTwentyDigits_FailsBeforeTheNewline()
     {
-        ReadOnlySequence<byte> buffer = Bytes(new string('0', 21));
+        var buffer = Bytes(new string('0', 21));
 
         var e = Assert.Throws<RecordIOException>(() => RecordIOFrameReader.TryRead(ref buffer, Max, out _));
         Assert.Contains("more than 20 digits", e.Message, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public class RecordIOFrameReaderTests
     [InlineData("0x10\n", "byte 0x78 at offset 1")]
     public void TryRead_MalformedHeader_ThrowsNamingTheProblem(string text, string expected)
     {
-        ReadOnlySequence<byte> buffer = Bytes(text);
+        var buffer = Bytes(text);
 
         var e = Assert.Throws<RecordIOException>(() => RecordIOFrameReader.TryRead(ref buffer, Max, out _));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
@@ -111,7 +111,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_DeclaredLengthAboveLimit_FailsBeforeTheBodyArrives()
     {
-        ReadOnlySequence<byte> buffer = Bytes("1025\n");
+        var buffer = Bytes("1025\n");
 
         var e = Assert.Throws<RecordIOException>(() => RecordIOFrameReader.TryRead(ref buffer, Max, out _));
         Assert.Equal("RecordIO record length 1025 bytes exceeds the limit of 1024 bytes", e.Message);
@@ -120,7 +120,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_DeclaredLengthAboveLimit_FailsEvenBeforeTheNewline()
     {
-        ReadOnlySequence<byte> buffer = Bytes("99999");
+        var buffer = Bytes("99999");
 
         var e = Assert.Throws<RecordIOException>(() => RecordIOFrameReader.TryRead(ref buffer, Max, out _));
         Assert.Contains("of at least 9999 bytes exceeds the limit of 1024", e.Message, StringComparison.Ordinal);
@@ -131,14 +131,14 @@ public class RecordIOFrameReaderTests
     {
         ReadOnlySequence<byte> buffer = new(RecordIOWriter.Frame(new byte[Max]));
 
-        Assert.Equal(RecordIOReadResult.Record, RecordIOFrameReader.TryRead(ref buffer, Max, out ReadOnlySequence<byte> record));
+        Assert.Equal(RecordIOReadResult.Record, RecordIOFrameReader.TryRead(ref buffer, Max, out var record));
         Assert.Equal(Max, record.Length);
     }
 
     [Fact]
     public void TryRead_HugeDeclaredLength_ThrowsInsteadOfOverflowing()
     {
-        ReadOnlySequence<byte> buffer = Bytes("18446744073709551616\n");
+        var buffer = Bytes("18446744073709551616\n");
 
         Assert.Throws<RecordIOException>(() => RecordIOFrameReader.TryRead(ref buffer, int.MaxValue, out _));
     }
@@ -146,7 +146,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void TryRead_OneByteSegments_ReadsTheSameRecords()
     {
-        ReadOnlySequence<byte> buffer = Segments.OneByteSegments(Encoding.ASCII.GetBytes("5\nhello0\n12\nhello world!"));
+        var buffer = Segments.OneByteSegments(Encoding.ASCII.GetBytes("5\nhello0\n12\nhello world!"));
 
         Assert.Equal(["hello", "", "hello world!"], ReadAll(ref buffer));
         Assert.True(buffer.IsEmpty);
@@ -155,7 +155,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void Truncated_InsideRecord_SaysExpectedAndGot()
     {
-        RecordIOException e = RecordIOFrameReader.Truncated(Bytes("10\nabc"), Max);
+        var e = RecordIOFrameReader.Truncated(Bytes("10\nabc"), Max);
 
         Assert.Equal("truncated RecordIO record: expected 10 bytes, got 3 before the end of the stream", e.Message);
     }
@@ -163,7 +163,7 @@ public class RecordIOFrameReaderTests
     [Fact]
     public void Truncated_InsideHeader_ShowsTheHeaderSoFar()
     {
-        RecordIOException e = RecordIOFrameReader.Truncated(Bytes("12"), Max);
+        var e = RecordIOFrameReader.Truncated(Bytes("12"), Max);
 
         Assert.Equal("truncated RecordIO length header: the stream ended after '12' without a newline", e.Message);
     }

@@ -30,7 +30,7 @@ public class RecordIOPropertyTests
     private static List<byte[]> ReadComplete(ref ReadOnlySequence<byte> buffer)
     {
         var read = new List<byte[]>();
-        while (RecordIOFrameReader.TryRead(ref buffer, Max, out ReadOnlySequence<byte> record) == RecordIOReadResult.Record)
+        while (RecordIOFrameReader.TryRead(ref buffer, Max, out var record) == RecordIOReadResult.Record)
         {
             read.Add(record.ToArray());
         }
@@ -46,10 +46,10 @@ public class RecordIOPropertyTests
     {
         Check.One(Quick, Prop.ForAll(RecordsGen.Zip(CutsGen).ToArbitrary(), input =>
         {
-            (byte[][] records, int[] cuts) = input;
-            ReadOnlySequence<byte> buffer = Segments.Split(Frame(records), cuts);
+            (var records, var cuts) = input;
+            var buffer = Segments.Split(Frame(records), cuts);
 
-            List<byte[]> read = ReadComplete(ref buffer);
+            var read = ReadComplete(ref buffer);
 
             return SameRecords(records, read) && buffer.IsEmpty;
         }));
@@ -60,7 +60,7 @@ public class RecordIOPropertyTests
     {
         Check.One(Quick, Prop.ForAll(RecordsGen.ToArbitrary(), records =>
         {
-            ReadOnlySequence<byte> buffer = Segments.OneByteSegments(Frame(records));
+            var buffer = Segments.OneByteSegments(Frame(records));
 
             return SameRecords(records, ReadComplete(ref buffer)) && buffer.IsEmpty;
         }));
@@ -69,31 +69,31 @@ public class RecordIOPropertyTests
     [Fact]
     public void EveryTruncationPoint_YieldsOnlyTheCompleteRecordsBeforeIt()
     {
-        Gen<byte[][]> small = Gen.Choose(0, 5).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 40).Select(k => new byte[k].Select((_, i) => (byte)i).ToArray()), n));
+        var small = Gen.Choose(0, 5).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 40).Select(k => new byte[k].Select((_, i) => (byte)i).ToArray()), n));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), Prop.ForAll(small.ToArbitrary(), records =>
         {
-            byte[] bytes = Frame(records);
+            var bytes = Frame(records);
             var ends = new List<int>();
-            int end = 0;
-            foreach (byte[] record in records)
+            var end = 0;
+            foreach (var record in records)
             {
                 end += RecordIOWriter.FramedLength(record.Length);
                 ends.Add(end);
             }
 
-            for (int cut = 0; cut <= bytes.Length; cut++)
+            for (var cut = 0; cut <= bytes.Length; cut++)
             {
                 ReadOnlySequence<byte> buffer = new(bytes, 0, cut);
-                List<byte[]> read = ReadComplete(ref buffer);
+                var read = ReadComplete(ref buffer);
 
-                int complete = ends.Count(e => e <= cut);
+                var complete = ends.Count(e => e <= cut);
                 if (!SameRecords(records.Take(complete).ToList(), read))
                 {
                     return false;
                 }
 
                 // What is left is exactly the incomplete tail, and it is never mistaken for a record.
-                int consumed = complete == 0 ? 0 : ends[complete - 1];
+                var consumed = complete == 0 ? 0 : ends[complete - 1];
                 if (buffer.Length != cut - consumed)
                 {
                     return false;
@@ -107,25 +107,25 @@ public class RecordIOPropertyTests
     [Fact]
     public void StreamReader_EveryTruncationPoint_CleanEndOnlyOnRecordBoundaries()
     {
-        Gen<byte[][]> small = Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 12).Select(k => new byte[k]), n));
+        var small = Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, 12).Select(k => new byte[k]), n));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(small.Zip(CutsGen).ToArbitrary(), input =>
         {
-            (byte[][] records, int[] chunks) = input;
-            byte[] bytes = Frame(records);
+            (var records, var chunks) = input;
+            var bytes = Frame(records);
             var boundaries = new HashSet<int> { 0 };
-            int end = 0;
-            foreach (byte[] record in records)
+            var end = 0;
+            foreach (var record in records)
             {
                 end += RecordIOWriter.FramedLength(record.Length);
                 boundaries.Add(end);
             }
 
-            for (int cut = 0; cut <= bytes.Length; cut++)
+            for (var cut = 0; cut <= bytes.Length; cut++)
             {
                 var stream = new ChunkedStream(bytes[..cut], chunks);
                 var reader = new RecordIOStreamReader(stream);
-                int count = 0;
-                bool truncated = false;
+                var count = 0;
+                var truncated = false;
                 try
                 {
                     while (reader.ReadAsync().AsTask().GetAwaiter().GetResult() is not null)
@@ -153,7 +153,7 @@ public class RecordIOPropertyTests
     {
         Check.One(Quick, Prop.ForAll(RecordsGen.Zip(CutsGen).ToArbitrary(), input =>
         {
-            (byte[][] records, int[] chunks) = input;
+            (var records, var chunks) = input;
             var reader = new RecordIOStreamReader(new ChunkedStream(Frame(records), chunks), Max);
             var read = new List<byte[]>();
             while (reader.ReadAsync().AsTask().GetAwaiter().GetResult() is { } record)
@@ -169,19 +169,19 @@ public class RecordIOPropertyTests
     public void RandomGarbage_OnlyRecordsOrRecordIOException()
     {
         // Biased toward digits and newlines, so plausible-looking headers are common.
-        Gen<byte> noisy = Gen.Frequency(
+        var noisy = Gen.Frequency(
             (5, Gen.Choose('0', '9').Select(c => (byte)c)),
             (2, Gen.Constant((byte)'\n')),
             (3, ArbMap.Default.GeneratorFor<byte>()));
-        Gen<byte[]> garbage = Gen.ArrayOf(noisy);
+        var garbage = Gen.ArrayOf(noisy);
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000), Prop.ForAll(garbage.Zip(CutsGen).ToArbitrary(), input =>
         {
-            (byte[] bytes, int[] cuts) = input;
-            ReadOnlySequence<byte> buffer = Segments.Split(bytes, cuts);
+            (var bytes, var cuts) = input;
+            var buffer = Segments.Split(bytes, cuts);
             try
             {
-                while (RecordIOFrameReader.TryRead(ref buffer, 64, out ReadOnlySequence<byte> record) == RecordIOReadResult.Record)
+                while (RecordIOFrameReader.TryRead(ref buffer, 64, out var record) == RecordIOReadResult.Record)
                 {
                     if (record.Length > 64)
                     {
@@ -201,14 +201,14 @@ public class RecordIOPropertyTests
     [Fact]
     public void RandomGarbage_StreamReader_OnlyRecordsNullOrRecordIOException()
     {
-        Gen<byte> noisy = Gen.Frequency(
+        var noisy = Gen.Frequency(
             (5, Gen.Choose('0', '9').Select(c => (byte)c)),
             (2, Gen.Constant((byte)'\n')),
             (3, ArbMap.Default.GeneratorFor<byte>()));
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(Gen.ArrayOf(noisy).Zip(CutsGen).ToArbitrary(), input =>
         {
-            (byte[] bytes, int[] chunks) = input;
+            (var bytes, var chunks) = input;
             var reader = new RecordIOStreamReader(new ChunkedStream(bytes, chunks), 64);
             try
             {

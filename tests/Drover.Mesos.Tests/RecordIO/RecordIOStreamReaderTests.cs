@@ -10,7 +10,7 @@ public class RecordIOStreamReaderTests
     private static async Task<List<string>> ReadAllAsync(RecordIOStreamReader reader)
     {
         var records = new List<string>();
-        await foreach (ReadOnlyMemory<byte> record in reader.ReadAllAsync())
+        await foreach (var record in reader.ReadAllAsync())
         {
             records.Add(Encoding.ASCII.GetString(record.Span));
         }
@@ -64,7 +64,7 @@ public class RecordIOStreamReaderTests
         // The peer declares 2 GB and then sends bytes forever: the reader must stop at the header.
         var stream = new EndlessStream("2000000000\n"u8.ToArray());
         await using var reader = new RecordIOStreamReader(stream, maxRecordSize: 1024 * 1024);
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 
         var e = await Assert.ThrowsAsync<RecordIOException>(async () => await reader.ReadAsync());
 
@@ -80,7 +80,7 @@ public class RecordIOStreamReaderTests
 
         await Assert.ThrowsAsync<FormatException>(async () =>
             await reader.ReadAsync<string>(_ => throw new FormatException("undecodable")));
-        string? next = await reader.ReadAsync(bytes => Encoding.ASCII.GetString(bytes.ToArray()));
+        var next = await reader.ReadAsync(bytes => Encoding.ASCII.GetString(bytes.ToArray()));
 
         Assert.Equal("ok", next);
     }
@@ -92,7 +92,7 @@ public class RecordIOStreamReaderTests
         await using var reader = new RecordIOStreamReader(pipe.Reader);
         using var cts = new CancellationTokenSource();
 
-        ValueTask<ReadOnlyMemory<byte>?> pending = reader.ReadAsync(cts.Token);
+        var pending = reader.ReadAsync(cts.Token);
         await cts.CancelAsync();
 
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
@@ -105,7 +105,7 @@ public class RecordIOStreamReaderTests
         var pipe = new Pipe();
         await using var reader = new RecordIOStreamReader(pipe.Reader);
 
-        ValueTask<ReadOnlyMemory<byte>?> pending = reader.ReadAsync();
+        var pending = reader.ReadAsync();
         await pipe.Writer.WriteAsync("5\nhe"u8.ToArray());
         Assert.False(pending.IsCompleted);
         await pipe.Writer.WriteAsync("llo"u8.ToArray());

@@ -9,15 +9,15 @@ internal static class Segments
     public static ReadOnlySequence<byte> Split(byte[] bytes, IEnumerable<int> lengths)
     {
         var pieces = new List<ReadOnlyMemory<byte>>();
-        int offset = 0;
-        foreach (int length in lengths)
+        var offset = 0;
+        foreach (var length in lengths)
         {
             if (offset >= bytes.Length)
             {
                 break;
             }
 
-            int take = Math.Clamp(length, 1, bytes.Length - offset);
+            var take = Math.Clamp(length, 1, bytes.Length - offset);
             pieces.Add(bytes.AsMemory(offset, take));
             offset += take;
         }
@@ -40,8 +40,8 @@ internal static class Segments
         }
 
         var first = new Segment(pieces[0], 0);
-        Segment last = first;
-        foreach (ReadOnlyMemory<byte> piece in pieces.Skip(1))
+        var last = first;
+        foreach (var piece in pieces.Skip(1))
         {
             last = last.Append(piece);
         }
@@ -92,8 +92,8 @@ internal sealed class ChunkedStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        int size = Math.Max(1, _chunks[_chunk++ % _chunks.Length]);
-        int take = Math.Min(Math.Min(size, buffer.Length), _bytes.Length - _offset);
+        var size = Math.Max(1, _chunks[_chunk++ % _chunks.Length]);
+        var take = Math.Min(Math.Min(size, buffer.Length), _bytes.Length - _offset);
         _bytes.AsSpan(_offset, take).CopyTo(buffer);
         _offset += take;
         return take;
@@ -133,7 +133,7 @@ internal sealed class EndlessStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        for (int i = 0; i < buffer.Length; i++)
+        for (var i = 0; i < buffer.Length; i++)
         {
             buffer[i] = BytesRead + i < _prefix.Length ? _prefix[BytesRead + i] : (byte)'x';
         }

@@ -1,5 +1,3 @@
-using Drover.Registry;
-
 namespace Drover.Registry.Tests.Support;
 
 /// <summary>Endpoint records for tests.</summary>

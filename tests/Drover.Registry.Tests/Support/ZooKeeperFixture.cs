@@ -1,4 +1,3 @@
-using Drover.Registry;
 using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper;
 

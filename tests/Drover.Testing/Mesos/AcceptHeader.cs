@@ -13,11 +13,11 @@ internal static class AcceptHeader
             return true;
         }
 
-        string type = mediaType[..mediaType.IndexOf('/', StringComparison.Ordinal)];
-        foreach (string element in accept.Split(','))
+        var type = mediaType[..mediaType.IndexOf('/', StringComparison.Ordinal)];
+        foreach (var element in accept.Split(','))
         {
-            string[] parts = element.Split(';');
-            string range = parts[0].Trim();
+            var parts = element.Split(';');
+            var range = parts[0].Trim();
             if (parts.Skip(1).Any(IsZeroQuality))
             {
                 continue;
@@ -36,10 +36,10 @@ internal static class AcceptHeader
 
     private static bool IsZeroQuality(string parameter)
     {
-        string[] pair = parameter.Split('=', 2);
+        var pair = parameter.Split('=', 2);
         return pair.Length == 2
             && pair[0].Trim() == "q"
-            && double.TryParse(pair[1].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double q)
+            && double.TryParse(pair[1].Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var q)
             && q == 0;
     }
 }

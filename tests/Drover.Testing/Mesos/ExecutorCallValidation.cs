@@ -1,7 +1,7 @@
 using Google.Protobuf;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Testing.Mesos;
 
@@ -58,7 +58,7 @@ public static class ExecutorCallValidation
             return "Expecting 'update' to be present";
         }
 
-        TaskStatus status = call.Update.Status;
+        var status = call.Update.Status;
         if (!status.HasUuid)
         {
             return "Expecting 'uuid' to be present";

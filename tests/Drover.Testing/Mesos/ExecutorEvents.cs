@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Testing.Mesos;
 

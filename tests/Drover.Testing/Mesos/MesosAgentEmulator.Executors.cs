@@ -32,20 +32,20 @@ public sealed partial class MesosAgentEmulator
             throw new InvalidOperationException("start the agent emulator before launching an executor: its environment names the agent's port");
         }
 
-        string binary = Path.GetFullPath(binaryPath);
+        var binary = Path.GetFullPath(binaryPath);
         if (!File.Exists(binary))
         {
             throw new FileNotFoundException($"executor binary not found: {binary}", binary);
         }
 
-        string? ownedWorkDirectory = options.WorkDirectory is null ? Directory.CreateTempSubdirectory("drover-agent-").FullName : null;
-        string workDirectory = options.WorkDirectory ?? ownedWorkDirectory!;
-        string sandbox = Path.Combine(workDirectory, "slaves", AgentId, "frameworks", FrameworkId, "executors", ExecutorId, "runs", ContainerId);
+        var ownedWorkDirectory = options.WorkDirectory is null ? Directory.CreateTempSubdirectory("drover-agent-").FullName : null;
+        var workDirectory = options.WorkDirectory ?? ownedWorkDirectory!;
+        var sandbox = Path.Combine(workDirectory, "slaves", AgentId, "frameworks", FrameworkId, "executors", ExecutorId, "runs", ContainerId);
         Directory.CreateDirectory(sandbox);
 
-        Dictionary<string, string> environment = ExecutorEnvironment(sandbox, options);
-        ProcessStartInfo start = StartInfo(binary, sandbox, environment, options);
-        Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
+        var environment = ExecutorEnvironment(sandbox, options);
+        var start = StartInfo(binary, sandbox, environment, options);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
         var executor = new ExecutorProcess(process, binary, sandbox, ownedWorkDirectory, environment, options.NewSession && File.Exists(SetsidPath), options.KeepSandbox);
 
         int subscriptionsAtLaunch;
@@ -79,7 +79,7 @@ public sealed partial class MesosAgentEmulator
     /// </summary>
     private Dictionary<string, string> ExecutorEnvironment(string sandbox, ExecutorLaunchOptions options)
     {
-        bool checkpoint = options.Checkpoint ?? _options.Checkpoint;
+        var checkpoint = options.Checkpoint ?? _options.Checkpoint;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["PATH"] = ExecutorLaunchOptions.AgentPath,
@@ -108,12 +108,12 @@ public sealed partial class MesosAgentEmulator
             environment["MESOS_EXECUTOR_AUTHENTICATION_TOKEN"] = token;
         }
 
-        foreach (string name in options.RemoveVariables)
+        foreach (var name in options.RemoveVariables)
         {
             environment.Remove(name);
         }
 
-        foreach ((string name, string value) in options.Environment)
+        foreach ((var name, var value) in options.Environment)
         {
             environment[name] = value;
         }
@@ -124,7 +124,7 @@ public sealed partial class MesosAgentEmulator
     private static ProcessStartInfo StartInfo(string binary, string sandbox, Dictionary<string, string> environment, ExecutorLaunchOptions options)
     {
         // setsid does not fork when its caller is not a group leader (a fresh child is not), so the pid stays the executor's.
-        bool newSession = options.NewSession && File.Exists(SetsidPath);
+        var newSession = options.NewSession && File.Exists(SetsidPath);
         var start = new ProcessStartInfo(newSession ? SetsidPath : "/bin/sh")
         {
             WorkingDirectory = sandbox,
@@ -139,13 +139,13 @@ public sealed partial class MesosAgentEmulator
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(LaunchScript);
         start.ArgumentList.Add(binary);
-        foreach (string argument in options.Arguments)
+        foreach (var argument in options.Arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         start.Environment.Clear();
-        foreach ((string name, string value) in environment)
+        foreach ((var name, var value) in environment)
         {
             start.Environment[name] = value;
         }
@@ -157,7 +157,7 @@ public sealed partial class MesosAgentEmulator
     private async Task EnforceRegistrationAsync(ExecutorProcess executor, int subscriptionsAtLaunch, TimeSpan timeout)
     {
         Task exited = executor.WaitForExitAsync(Timeout.InfiniteTimeSpan);
-        Task elapsed = Task.Delay(timeout, _lifetime.Token);
+        var elapsed = Task.Delay(timeout, _lifetime.Token);
         if (await Task.WhenAny(exited, elapsed).ConfigureAwait(false) != elapsed || elapsed.IsCanceled)
         {
             return;
@@ -181,7 +181,7 @@ public sealed partial class MesosAgentEmulator
     private void DisposeExecutors()
     {
         _lifetime.Cancel();
-        foreach (ExecutorProcess executor in Executors)
+        foreach (var executor in Executors)
         {
             executor.Dispose();
         }

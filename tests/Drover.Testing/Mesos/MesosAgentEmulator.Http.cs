@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Protobuf;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1.Executor;
 using Microsoft.AspNetCore.Http;
 
 namespace Drover.Testing.Mesos;
@@ -19,7 +19,7 @@ public sealed partial class MesosAgentEmulator
 
     private async Task HandleAsync(HttpContext context)
     {
-        HttpRequest request = context.Request;
+        var request = context.Request;
         if (request.Path != ApiPath && request.Path != "/slave(1)" + ApiPath)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -33,11 +33,11 @@ public sealed partial class MesosAgentEmulator
             body = buffer.ToArray();
         }
 
-        (Answer answer, Call? call) = Decide(request, body);
+        (var answer, var call) = Decide(request, body);
         Subscription? subscription = null;
         lock (_gate)
         {
-            bool accepted = answer == Answer.Accepted || answer == Answer.Stream;
+            var accepted = answer == Answer.Accepted || answer == Answer.Stream;
             if (accepted && call is not null && TakeOverride(call.Type) is { } forced)
             {
                 answer = forced;
@@ -89,7 +89,7 @@ public sealed partial class MesosAgentEmulator
             return (new Answer(StatusCodes.Status405MethodNotAllowed, $"Expecting one of {{ 'POST' }}, but received '{request.Method}'"), null);
         }
 
-        string? contentType = request.ContentType;
+        var contentType = request.ContentType;
         if (contentType is null)
         {
             return (new Answer(StatusCodes.Status400BadRequest, "Expecting 'Content-Type' to be present"), null);
@@ -98,7 +98,7 @@ public sealed partial class MesosAgentEmulator
         // The agent compares the whole header: "application/x-protobuf; charset=..." is not protobuf.
         if (contentType != Protobuf)
         {
-            string note = contentType == Json ? " (this emulator decodes only application/x-protobuf)" : "";
+            var note = contentType == Json ? " (this emulator decodes only application/x-protobuf)" : "";
             return (new Answer(StatusCodes.Status415UnsupportedMediaType, $"Expecting 'Content-Type' of {Json} or {Protobuf}{note}"), null);
         }
 
@@ -125,7 +125,7 @@ public sealed partial class MesosAgentEmulator
 
         if (call.Type == Call.Types.Type.Subscribe)
         {
-            string? accept = request.Headers.Accept.ToString() is { Length: > 0 } a ? a : null;
+            var accept = request.Headers.Accept.ToString() is { Length: > 0 } a ? a : null;
 
             // The agent prefers JSON whenever it is acceptable, including when Accept is absent.
             if (AcceptHeader.Accepts(accept, Json))
@@ -226,7 +226,7 @@ public sealed partial class MesosAgentEmulator
     public void FailNextUpdates(int count, int statusCode = StatusCodes.Status503ServiceUnavailable)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
             RespondNext(Call.Types.Type.Update, statusCode, statusCode == StatusCodes.Status503ServiceUnavailable ? "Agent has not finished recovery" : "");
         }
@@ -236,7 +236,7 @@ public sealed partial class MesosAgentEmulator
     {
         lock (_gate)
         {
-            if (!_overrides.TryGetValue(type, out Queue<Answer>? queue))
+            if (!_overrides.TryGetValue(type, out var queue))
             {
                 _overrides[type] = queue = new Queue<Answer>();
             }
@@ -246,5 +246,5 @@ public sealed partial class MesosAgentEmulator
     }
 
     private Answer? TakeOverride(Call.Types.Type type) =>
-        _overrides.TryGetValue(type, out Queue<Answer>? queue) && queue.TryDequeue(out Answer answer) ? answer : null;
+        _overrides.TryGetValue(type, out var queue) && queue.TryDequeue(out var answer) ? answer : null;
 }

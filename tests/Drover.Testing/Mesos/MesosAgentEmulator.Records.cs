@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Testing.Mesos;
 
@@ -98,7 +98,7 @@ public sealed partial class MesosAgentEmulator
             text.Append("\nemulator log:\n  ").AppendJoin("\n  ", _log.TakeLast(30));
         }
 
-        foreach (ExecutorProcess executor in Executors)
+        foreach (var executor in Executors)
         {
             text.Append('\n').Append(executor.Describe());
         }
@@ -109,8 +109,8 @@ public sealed partial class MesosAgentEmulator
     private async Task<T> WaitAsync<T>(Func<T?> probe, string description, TimeSpan? timeout)
         where T : class
     {
-        TimeSpan limit = timeout ?? _options.WaitTimeout;
-        DateTime deadline = limit == System.Threading.Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + limit;
+        var limit = timeout ?? _options.WaitTimeout;
+        var deadline = limit == System.Threading.Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + limit;
         while (true)
         {
             Task changed;
@@ -134,7 +134,7 @@ public sealed partial class MesosAgentEmulator
     /// </summary>
     private async Task WaitForChangeAsync(Task changed, DateTime deadline, TimeSpan limit, string description)
     {
-        TimeSpan remaining = deadline == DateTime.MaxValue ? PollInterval : deadline - DateTime.UtcNow;
+        var remaining = deadline == DateTime.MaxValue ? PollInterval : deadline - DateTime.UtcNow;
         if (remaining <= TimeSpan.Zero)
         {
             throw TimedOut(description, limit);
@@ -149,7 +149,7 @@ public sealed partial class MesosAgentEmulator
     /// <summary>Wakes every waiter to re-check. Caller holds the lock.</summary>
     private void Changed()
     {
-        TaskCompletionSource changed = _changed;
+        var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();
     }

@@ -1,11 +1,11 @@
 using System.Threading.Channels;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
-using Mesos.V1;
-using TaskStatus = Mesos.V1.TaskStatus;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Testing.Mesos;
 
@@ -116,7 +116,7 @@ public sealed partial class MesosAgentEmulator
             _updatesByUuid.TryGetValue(status.Uuid, out update);
         }
 
-        Event ack = ExecutorEvents.Acknowledged(status.TaskId, status.Uuid);
+        var ack = ExecutorEvents.Acknowledged(status.TaskId, status.Uuid);
         return SendBytesAsync(ack, RecordIOWriter.Frame(ack.ToByteArray()), closeAfter: false, update, timeout);
     }
 
@@ -131,7 +131,7 @@ public sealed partial class MesosAgentEmulator
             pending = _updates.Where(u => !u.Acknowledged).ToArray();
         }
 
-        foreach (ReceivedUpdate update in pending)
+        foreach (var update in pending)
         {
             await AcknowledgeAsync(update.Status, timeout).ConfigureAwait(false);
         }
@@ -178,16 +178,16 @@ public sealed partial class MesosAgentEmulator
     private Subscription OpenSubscriptionUnsynchronized(HttpContext context, Call call)
     {
         var subscription = new Subscription(++_subscriptionCount, context);
-        Subscription? replaced = _current;
+        var replaced = _current;
         _current = subscription;
         _open.Add(subscription);
         _subscribedOnce = true;
         _subscribes.Add(call);
         Note($"subscription #{subscription.Number} opened ({call.Subscribe.UnacknowledgedTasks.Count} unacknowledged tasks, {call.Subscribe.UnacknowledgedUpdates.Count} unacknowledged updates)");
 
-        Event subscribed = SubscribedEvent();
+        var subscribed = SubscribedEvent();
         EnqueueUnsynchronized(subscription, subscribed, RecordIOWriter.Frame(subscribed.ToByteArray()), closeAfter: false, acknowledges: null);
-        foreach (Call.Types.Update update in call.Subscribe.UnacknowledgedUpdates)
+        foreach (var update in call.Subscribe.UnacknowledgedUpdates)
         {
             AcceptUpdateUnsynchronized(update.Status, viaSubscribe: true);
         }
@@ -210,14 +210,14 @@ public sealed partial class MesosAgentEmulator
     /// <summary>Writes a subscription's queue to its response until it is completed, replaced or aborted.</summary>
     private async Task StreamAsync(Subscription subscription)
     {
-        HttpContext context = subscription.Context;
-        CancellationToken aborted = context.RequestAborted;
+        var context = subscription.Context;
+        var aborted = context.RequestAborted;
         try
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = Protobuf;
             await context.Response.StartAsync(aborted).ConfigureAwait(false);
-            await foreach (Outgoing outgoing in subscription.Outgoing.Reader.ReadAllAsync(aborted).ConfigureAwait(false))
+            await foreach (var outgoing in subscription.Outgoing.Reader.ReadAllAsync(aborted).ConfigureAwait(false))
             {
                 await context.Response.Body.WriteAsync(outgoing.Sent.Bytes, aborted).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
@@ -264,7 +264,7 @@ public sealed partial class MesosAgentEmulator
         }
 
         subscription.Outgoing.Writer.TryComplete();
-        while (subscription.Outgoing.Reader.TryRead(out Outgoing? unsent))
+        while (subscription.Outgoing.Reader.TryRead(out var unsent))
         {
             unsent.Written.TrySetException(new IOException($"subscription #{subscription.Number} ended before this was written"));
         }
@@ -274,9 +274,9 @@ public sealed partial class MesosAgentEmulator
 
     private async Task SendBytesAsync(Event? @event, byte[] bytes, bool closeAfter, ReceivedUpdate? acknowledges, TimeSpan? timeout)
     {
-        TimeSpan limit = timeout ?? _options.WaitTimeout;
-        string what = @event is null ? $"{bytes.Length} raw bytes" : $"a {@event.Type} event";
-        DateTime deadline = limit == System.Threading.Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + limit;
+        var limit = timeout ?? _options.WaitTimeout;
+        var what = @event is null ? $"{bytes.Length} raw bytes" : $"a {@event.Type} event";
+        var deadline = limit == System.Threading.Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + limit;
         Task written;
         while (true)
         {
@@ -322,7 +322,7 @@ public sealed partial class MesosAgentEmulator
     /// <summary>Records an accepted update once per UUID and acknowledges it if asked to. Caller holds the lock.</summary>
     private void AcceptUpdateUnsynchronized(TaskStatus status, bool viaSubscribe)
     {
-        if (!_updatesByUuid.TryGetValue(status.Uuid, out ReceivedUpdate? update))
+        if (!_updatesByUuid.TryGetValue(status.Uuid, out var update))
         {
             update = new ReceivedUpdate(status.Clone(), viaSubscribe, DateTimeOffset.UtcNow);
             _updatesByUuid.Add(status.Uuid, update);
@@ -347,7 +347,7 @@ public sealed partial class MesosAgentEmulator
             return;
         }
 
-        TimeSpan delay = _acknowledgeDelay;
+        var delay = _acknowledgeDelay;
         _ = Task.Delay(delay).ContinueWith(
             _ =>
             {
@@ -369,7 +369,7 @@ public sealed partial class MesosAgentEmulator
             return;
         }
 
-        Event ack = ExecutorEvents.Acknowledged(update.Status.TaskId, update.Uuid);
+        var ack = ExecutorEvents.Acknowledged(update.Status.TaskId, update.Uuid);
         _ = EnqueueUnsynchronized(subscription, ack, RecordIOWriter.Frame(ack.ToByteArray()), closeAfter: false, update);
     }
 
@@ -387,7 +387,7 @@ public sealed partial class MesosAgentEmulator
                         return;
                     }
 
-                    Event heartbeat = ExecutorEvents.Heartbeat();
+                    var heartbeat = ExecutorEvents.Heartbeat();
                     _ = EnqueueUnsynchronized(subscription, heartbeat, RecordIOWriter.Frame(heartbeat.ToByteArray()), closeAfter: false, acknowledges: null);
                 }
             }
@@ -407,7 +407,7 @@ public sealed partial class MesosAgentEmulator
         }
 
         // A copy: aborting may end a stream (and remove it from the set) before the loop moves on.
-        foreach (Subscription subscription in _open.ToArray())
+        foreach (var subscription in _open.ToArray())
         {
             subscription.Abort();
         }

@@ -1,7 +1,7 @@
 using System.Net;
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Executor;
+using Drover.Mesos.V1;
+using Drover.Mesos.V1.Executor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -106,9 +106,9 @@ public sealed partial class MesosAgentEmulator : IAsyncDisposable
             port = _port;
         }
 
-        WebApplication app = BuildApp(port);
+        var app = BuildApp(port);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         lock (_gate)
         {
             _app = app;
@@ -173,7 +173,7 @@ public sealed partial class MesosAgentEmulator : IAsyncDisposable
 
     private WebApplication BuildApp(int port)
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, port);
@@ -183,7 +183,7 @@ public sealed partial class MesosAgentEmulator : IAsyncDisposable
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
         });
-        WebApplication app = builder.Build();
+        var app = builder.Build();
         ((IApplicationBuilder)app).Run(HandleAsync);
         return app;
     }
@@ -215,7 +215,7 @@ public sealed partial class MesosAgentEmulator : IAsyncDisposable
             FailoverTimeout = TimeSpan.FromDays(7).TotalSeconds,
         };
         info.Roles.Add(_options.Role);
-        foreach (FrameworkInfo.Types.Capability.Types.Type capability in _options.FrameworkCapabilities)
+        foreach (var capability in _options.FrameworkCapabilities)
         {
             info.Capabilities.Add(new FrameworkInfo.Types.Capability { Type = capability });
         }

@@ -1,4 +1,4 @@
-using Mesos.V1.Executor;
+using Drover.Mesos.V1.Executor;
 
 namespace Drover.Testing.Mesos;
 

@@ -1,4 +1,4 @@
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Testing.Mesos;
 
@@ -22,7 +22,7 @@ public static class Resources
     public static Resource Ports(params (ulong Begin, ulong End)[] ranges)
     {
         var value = new Value.Types.Ranges();
-        foreach ((ulong begin, ulong end) in ranges)
+        foreach ((var begin, var end) in ranges)
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThan(begin, end);
             value.Range.Add(new Value.Types.Range { Begin = begin, End = end });

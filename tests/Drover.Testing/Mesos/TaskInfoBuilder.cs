@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Mesos.V1;
+using Drover.Mesos.V1;
 
 namespace Drover.Testing.Mesos;
 

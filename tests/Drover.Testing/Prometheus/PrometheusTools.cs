@@ -99,8 +99,8 @@ public sealed class PrometheusServer : IAsyncDisposable
     public static PrometheusServer Start(int targetPort)
     {
         ExternalProcess.RequireBinary(ExternalProcess.Prometheus);
-        string directory = Directory.CreateTempSubdirectory("drover-prometheus-").FullName;
-        string config = Path.Combine(directory, "prometheus.yml");
+        var directory = Directory.CreateTempSubdirectory("drover-prometheus-").FullName;
+        var config = Path.Combine(directory, "prometheus.yml");
         File.WriteAllText(config,
             "global:\n" +
             "  scrape_interval: 1s\n" +
@@ -109,7 +109,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             "  - job_name: drover\n" +
             "    static_configs:\n" +
             $"      - targets: ['127.0.0.1:{targetPort}']\n");
-        int port = ExternalProcess.FreePort();
+        var port = ExternalProcess.FreePort();
         var start = new ProcessStartInfo(ExternalProcess.Prometheus)
         {
             RedirectStandardOutput = true,
@@ -127,7 +127,7 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow + patience;
-        string last = "(no answer yet)";
+        var last = "(no answer yet)";
         while (DateTime.UtcNow < deadline)
         {
             try

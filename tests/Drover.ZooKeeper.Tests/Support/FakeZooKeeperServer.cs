@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using Drover.Testing.ZooKeeper;
 using Drover.ZooKeeper.Jute;
 using Drover.ZooKeeper.Protocol;
 

@@ -1,13 +1,12 @@
 using Drover.Drill.Exec;
 using Drover.Executor.Personalities;
 using Drover.Executor.Personalities.Drill;
-using Drover.Posix;
-using Signals = Drover.Posix.Signals;
 using Drover.Testing;
 using Drover.Testing.Standins.Drill;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
 using Drover.ZooKeeper;
+using Signals = Drover.Posix.Signals;
 
 namespace Drover.Executor.Tests.Personalities.Drill;
 

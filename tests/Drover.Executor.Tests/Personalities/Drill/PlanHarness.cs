@@ -1,8 +1,8 @@
 using Drover.Executor.Personalities;
 using Drover.Posix;
-using Signals = Drover.Posix.Signals;
 using Drover.Testing;
 using Drover.V1;
+using Signals = Drover.Posix.Signals;
 
 namespace Drover.Executor.Tests.Personalities.Drill;
 

@@ -1,12 +1,11 @@
 using Drover.Executor.Health;
 using Drover.Executor.Personalities.Quobyte;
 using Drover.Executor.Tests.Personalities.Drill;
-using Drover.Posix;
-using Signals = Drover.Posix.Signals;
 using Drover.Testing;
 using Drover.Testing.Standins.Quobyte;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
+using Signals = Drover.Posix.Signals;
 
 namespace Drover.Executor.Tests.Personalities.Quobyte;
 
