@@ -15,7 +15,7 @@ public class MetricsTests
     public async Task Metrics_RealScrape_PassesPromtool_AndPrometheusQueriesIt()
     {
         await using var h = await StartAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
@@ -38,7 +38,7 @@ public class MetricsTests
     public async Task Metrics_LogsAndLabels_NeverCarryTheAuthenticationToken()
     {
         await using var h = await StartAsync(token: "super-secret-token");
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(CommandTask("t1", "env; exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
@@ -46,7 +46,7 @@ public class MetricsTests
 
         Assert.DoesNotContain("super-secret-token", text, StringComparison.Ordinal);
         Assert.DoesNotContain("super-secret-token", await h.Executor.ReadStderrAsync(), StringComparison.Ordinal);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump", WaitTimeout);
         Assert.DoesNotContain("super-secret-token", File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")), StringComparison.Ordinal);
     }
 
@@ -54,7 +54,7 @@ public class MetricsTests
     public async Task Metrics_UnderAFloodOfSilentAndHalfSentConnections_TheScrapeIsStillAnswered()
     {
         await using var h = await StartAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
         await ScrapeUntilAsync(port, "drover_executor_tasks");
@@ -75,9 +75,9 @@ public class MetricsTests
         var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
         Assert.Contains("drover_executor_tasks", text, StringComparison.Ordinal);
         // The executor holds no more descriptors than the server's slots beyond what it had.
-        await WaitUntilAsync(
+        await Eventually.TrueAsync(
             () => OpenDescriptors.Count(h.Executor.Pid) - before <= MetricsServerOptions.DefaultMaxConnections + 4,
-            "the executor's descriptors to stay within its metrics server's connection slots");
+            "the executor's descriptors to stay within its metrics server's connection slots", WaitTimeout);
     }
 
     /// <summary>Scrapes the executor's /metrics until the text holds <paramref name="expected"/>.</summary>
