@@ -202,7 +202,8 @@ public sealed class MetricsServer : IAsyncDisposable
                     return false;
                 }
                 var reason = HttpResponses.Reason(request.ErrorStatus);
-                await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, request.Error!, keepAlive: false), timer)
+                var detail = RequestHeadErrors.Describe(request.Error, limit);
+                await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, detail, keepAlive: false), timer)
                     .ConfigureAwait(false);
                 return true;
             }
