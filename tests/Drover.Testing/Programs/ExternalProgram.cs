@@ -59,8 +59,8 @@ public static class ExternalProgram
         {
             var result = await command
                 .WithValidation(CommandResultValidation.None)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(output.Append))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(output.Append))
+                .WithStandardOutputPipe(PipeTarget.Merge(command.StandardOutputPipe, PipeTarget.ToDelegate(output.Append)))
+                .WithStandardErrorPipe(PipeTarget.Merge(command.StandardErrorPipe, PipeTarget.ToDelegate(output.Append)))
                 .ExecuteAsync(limit.Token);
             return new ProgramResult(result.ExitCode, output.Text);
         }

@@ -7,7 +7,8 @@ namespace Drover.Testing.Programs;
 /// test needs it, and killed on dispose: its whole process tree gets SIGKILL (CliWrap's forceful
 /// cancellation), the process is waited for, and dispose returns only once its <c>/proc</c> entry is gone.
 /// <see cref="StopAsync"/> asks first with SIGINT (CliWrap's graceful cancellation). Its stdout and stderr are
-/// kept in <see cref="Output"/> (see <see cref="ExternalProgram"/> for where CliWrap must not be used).
+/// kept in <see cref="Output"/>, and still go to whatever pipes the command had (a line reader, a console);
+/// see <see cref="ExternalProgram"/> for where CliWrap must not be used.
 /// </summary>
 public sealed class RunningProgram : IAsyncDisposable
 {
@@ -24,8 +25,8 @@ public sealed class RunningProgram : IAsyncDisposable
         _output = output;
         var task = command
             .WithValidation(CommandResultValidation.None)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(output.Append))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(output.Append))
+            .WithStandardOutputPipe(PipeTarget.Merge(command.StandardOutputPipe, PipeTarget.ToDelegate(output.Append)))
+            .WithStandardErrorPipe(PipeTarget.Merge(command.StandardErrorPipe, PipeTarget.ToDelegate(output.Append)))
             .ExecuteAsync(_forceful.Token, _graceful.Token);
         Pid = task.ProcessId;
         _exit = ExitCodeAsync(task);
