@@ -1,91 +1,71 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using CliWrap;
+using Drover.Posix;
+using Drover.Testing;
+using Drover.Testing.Programs;
 
 namespace Drover.Epmd.Bench;
 
-/// <summary>A server under test in its own process: OTP's epmd, or this program in "serve" mode.</summary>
+/// <summary>A server under test in its own process (run through CliWrap): OTP's epmd, or this program in "serve" mode.</summary>
 internal sealed class ServerProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly RunningProgram _program;
+    private readonly TaskCompletionSource? _closeStdin;
 
-    private ServerProcess(string name, Process process, IPEndPoint endPoint)
+    private ServerProcess(string name, RunningProgram program, IPEndPoint endPoint, TaskCompletionSource? closeStdin)
     {
         Name = name;
-        _process = process;
+        _program = program;
         EndPoint = endPoint;
+        _closeStdin = closeStdin;
     }
 
     public string Name { get; }
 
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>CPU time the server process has used so far (user + system).</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
-    }
+    /// <summary>CPU time the server process has used so far (user + system, from /proc).</summary>
+    public TimeSpan CpuTime => TimeSpan.FromSeconds(ProcessStats.ForProcess(_program.Pid).CpuSeconds);
 
     public static ServerProcess StartEpmd()
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("/usr/bin/epmd") { UseShellExecute = false, RedirectStandardError = true };
-        start.ArgumentList.Add("-port");
-        start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
-        var process = Process.Start(start) ?? throw new InvalidOperationException("epmd did not start");
+        var port = FreePort.Next();
+        var program = RunningProgram.Start(Cli.Wrap("/usr/bin/epmd").WithArguments(["-port", port.ToString(CultureInfo.InvariantCulture)]));
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        var deadline = Stopwatch.StartNew();
-        while (!Accepts(endPoint))
+        Eventually.True(() => Accepts(endPoint) || program.HasExited, "epmd to listen", TimeSpan.FromSeconds(10));
+        if (program.HasExited)
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new InvalidOperationException("epmd did not listen");
-            }
-            Thread.Sleep(10);
+            throw new InvalidOperationException($"epmd did not listen: {program.Output}");
         }
-        return new ServerProcess("epmd", process, endPoint);
+        return new ServerProcess("epmd", program, endPoint, null);
     }
 
     /// <summary>This program in "serve" mode; with <paramref name="zookeeper"/>, on the ZooKeeper store of that server.</summary>
     public static ServerProcess StartCEpmd(string? zookeeper = null)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
-        start.ArgumentList.Add("serve");
-        if (zookeeper is not null)
-        {
-            start.ArgumentList.Add(zookeeper);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("cEPMD did not start");
-        var port = int.Parse(process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("cEPMD printed no port"), CultureInfo.InvariantCulture);
-        return new ServerProcess(zookeeper is null ? "cEPMD" : "cEPMD+ZK", process, new IPEndPoint(IPAddress.Loopback, port));
+        // Serve mode runs until its stdin closes, then prints its store's statistics on stderr (ours).
+        var closeStdin = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var command = Cli.Wrap(Environment.ProcessPath!)
+            .WithArguments(zookeeper is null ? ["serve"] : ["serve", zookeeper])
+            .WithStandardInputPipe(PipeSource.Create(async (_, cancellation) => await closeStdin.Task.WaitAsync(cancellation)))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => port.TrySetResult(int.Parse(line, CultureInfo.InvariantCulture))))
+            .WithStandardErrorPipe(PipeTarget.ToStream(Console.OpenStandardError()));
+        var program = RunningProgram.Start(command);
+        var bound = port.Task.Within("cEPMD to print its port", TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+        return new ServerProcess(zookeeper is null ? "cEPMD" : "cEPMD+ZK", program, new IPEndPoint(IPAddress.Loopback, bound), closeStdin);
     }
 
     public void Dispose()
     {
-        if (_process.StartInfo.RedirectStandardInput && !_process.HasExited)
+        if (_closeStdin is not null)
         {
-            // A serve process prints its store's statistics when its stdin closes.
-            _process.StandardInput.Close();
-            _process.WaitForExit(5000);
+            _closeStdin.TrySetResult();
+            _program.Exited.Wait(TimeSpan.FromSeconds(5));
         }
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-        _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        _program.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     private static bool Accepts(IPEndPoint endPoint)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Epmd.Protocol;
+using Drover.Net;
 using Drover.Posix;
 
 namespace Drover.Epmd;
@@ -15,8 +16,8 @@ namespace Drover.Epmd;
 /// </summary>
 /// <remarks>
 /// Ownership: the event loop while it reads the request, then the serve path, which alone calls
-/// <see cref="Dispose"/> (the close). Anyone else (STOP_REQ, the idle sweeper, a lost registration, server
-/// stop) calls <see cref="Close"/>, a shutdown: it wakes the owner's read or send and leaves the descriptor
+/// <see cref="Dispose"/> (the close). Anyone else (STOP_REQ, the idle sweeper, a lost registration, an
+/// eviction by a newcomer, server stop) calls <see cref="Close"/>, a shutdown: it wakes the owner's read or send and leaves the descriptor
 /// number in place, so no later accept can reuse it under a reader. Only the serve path writes, once.
 /// </remarks>
 internal sealed class EpmdConnection
@@ -32,12 +33,16 @@ internal sealed class EpmdConnection
     private long _lastActivity;
     private int _state;
 
-    public EpmdConnection(long id, int fd)
+    public EpmdConnection(long id, int fd, ConnectionSlot slot)
     {
         Id = id;
         Fd = fd;
+        Slot = slot;
         Touch();
     }
+
+    /// <summary>Its place among the server's connections: waiting while its request comes in, busy from then on.</summary>
+    public ConnectionSlot Slot { get; }
 
     public long Id { get; }
 

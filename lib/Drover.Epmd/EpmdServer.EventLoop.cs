@@ -126,7 +126,7 @@ public sealed partial class EpmdServer
             }
             if (read <= 0)
             {
-                if (connection.Received > 0)
+                if (connection.Received > 0 && !connection.Slot.IsEvicted)
                 {
                     server.Counters.Rejected(); // half a request, then the peer closed or failed
                 }
@@ -149,10 +149,11 @@ public sealed partial class EpmdServer
             }
         }
 
+        /// <summary>Out of the loop: to be answered (a whole request, unless a newcomer evicted it first) or cleaned up.</summary>
         private void Finish(EpmdConnection connection, int received)
         {
             _reading.Remove(connection.Fd);
-            HandOff(connection, received);
+            HandOff(connection, received > 0 && connection.Slot.Busy() ? received : 0);
         }
 
         private void HandOff(EpmdConnection connection, int received)

@@ -28,6 +28,7 @@ public sealed partial class EpmdServer
             await EndRegistrationAsync(connection).ConfigureAwait(false);
             _connections.TryRemove(connection.Id, out _);
             connection.Dispose();
+            connection.Slot.Dispose();
             Counters.ConnectionClosed();
             Leave();
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Drover.Net;
 using Drover.Posix;
 
 namespace Drover.Epmd;
@@ -29,6 +30,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, EpmdConnection> _held = new(StringComparer.Ordinal);
     private readonly RetiredNames _retired = new();
+    private readonly ConnectionAdmission _admission;
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
     private Task _eventLoop = Task.CompletedTask;
@@ -44,6 +46,7 @@ public sealed partial class EpmdServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(registry);
         _options = options;
         _registry = registry;
+        _admission = new ConnectionAdmission(options.MaxConnections, options.MaxConnectionsPerAddress);
     }
 
     /// <summary>Raised (on a pool thread) after a KILL_REQ was answered "OK" and the server stopped itself, as epmd exits.</summary>
@@ -177,17 +180,30 @@ public sealed partial class EpmdServer : IAsyncDisposable
     // On Linux a socket's handle is its descriptor. The listener Socket stays alive until the loop has left.
     private static int ListenerFd(Socket listener) => unchecked((int)listener.SafeHandle.DangerousGetHandle());
 
-    /// <summary>Admits an accepted descriptor, or closes it over the limit; null when refused.</summary>
+    /// <summary>
+    /// Admits an accepted descriptor (<see cref="ConnectionAdmission"/>: at capacity it takes the slot of the
+    /// connection that has waited longest for its request; registrations and connections being answered keep
+    /// theirs), or closes it when every slot it could take is busy; null when refused.
+    /// </summary>
     private EpmdConnection? Admit(int fd)
     {
-        if (Interlocked.Increment(ref _open) > _options.MaxConnections || _stopping.IsCancellationRequested)
+        EpmdConnection? connection = null;
+        // Eviction only shuts the victim down: its owner (the loop, which is reading it) sees the end and closes it.
+        var slot = _stopping.IsCancellationRequested ? null : _admission.TryAdmit(
+            SocketFd.PeerAddress(fd) ?? IPAddress.None,
+            () =>
+            {
+                Counters.ConnectionEvicted();
+                connection?.Close();
+            });
+        if (slot is null)
         {
             Counters.ConnectionRefused();
             SocketFd.Close(fd);
-            Leave();
             return null;
         }
-        var connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), fd) { InEventLoop = true };
+        Interlocked.Increment(ref _open);
+        connection = new EpmdConnection(Interlocked.Increment(ref _nextConnectionId), fd, slot) { InEventLoop = true };
         _connections[connection.Id] = connection;
         Counters.ConnectionAccepted();
         Counters.ConnectionOpened();

@@ -9,6 +9,7 @@ public sealed class EpmdServerCounters
 {
     private long _connectionsAccepted;
     private long _connectionsRefused;
+    private long _connectionsEvicted;
     private long _activeConnections;
     private long _activeRegistrations;
     private long _registrations;
@@ -28,8 +29,15 @@ public sealed class EpmdServerCounters
     /// <summary>Connections accepted and served.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
-    /// <summary>Connections closed at once because <see cref="EpmdServerOptions.MaxConnections"/> were open.</summary>
+    /// <summary>
+    /// Connections closed at once: <see cref="EpmdServerOptions.MaxConnections"/> (or the peer's
+    /// <see cref="EpmdServerOptions.MaxConnectionsPerAddress"/>) were open and none could be evicted, or the
+    /// system was out of descriptors.
+    /// </summary>
     public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+
+    /// <summary>Connections still waiting for their request, closed to make room for a newcomer at the limit.</summary>
+    public long ConnectionsEvicted => Interlocked.Read(ref _connectionsEvicted);
 
     /// <summary>Connections open now.</summary>
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
@@ -83,6 +91,8 @@ public sealed class EpmdServerCounters
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
 
     internal void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
+
+    internal void ConnectionEvicted() => Interlocked.Increment(ref _connectionsEvicted);
 
     internal void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
 

@@ -11,12 +11,16 @@ public sealed class EpmdServerOptions
     /// <summary>epmd serves at most <c>FD_SETSIZE</c> (1024) descriptors; we bound connections the same way.</summary>
     public const int DefaultMaxConnections = 1024;
 
+    /// <summary>Connections one peer address may hold by default: a quarter of the whole, so one flooding peer leaves the rest to others.</summary>
+    public const int DefaultMaxConnectionsPerAddress = 256;
+
     /// <summary>How long one call to the registry may take before the asking connection is closed.</summary>
     public static readonly TimeSpan DefaultRegistryTimeout = TimeSpan.FromSeconds(10);
 
     private string? _host;
     private TimeSpan _idleTimeout = DefaultIdleTimeout;
     private int _maxConnections = DefaultMaxConnections;
+    private int _maxConnectionsPerAddress = DefaultMaxConnectionsPerAddress;
     private TimeSpan _registryTimeout = DefaultRegistryTimeout;
 
     /// <summary>
@@ -58,7 +62,12 @@ public sealed class EpmdServerOptions
         }
     }
 
-    /// <summary>Connections served at once; one more is accepted and closed at once. 1..65536, default 1024.</summary>
+    /// <summary>
+    /// Connections open at once, 1..65536, default 1024. At the limit a newcomer takes the slot of the connection
+    /// that has waited longest without a complete request (epmd would refuse it, so that a flood of silent
+    /// connections shuts every lookup out); it is closed at once only when every connection is a registration
+    /// or being answered.
+    /// </summary>
     public int MaxConnections
     {
         get => _maxConnections;
@@ -69,6 +78,23 @@ public sealed class EpmdServerOptions
                 throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConnections must be between 1 and 65536.");
             }
             _maxConnections = value;
+        }
+    }
+
+    /// <summary>
+    /// Connections one peer address may hold, 1..65536 (above <see cref="MaxConnections"/> it is no cap), default
+    /// 256: a peer at its cap can only displace its own connections.
+    /// </summary>
+    public int MaxConnectionsPerAddress
+    {
+        get => _maxConnectionsPerAddress;
+        set
+        {
+            if (value < 1 || value > 65536)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConnectionsPerAddress must be between 1 and 65536.");
+            }
+            _maxConnectionsPerAddress = value;
         }
     }
 

@@ -63,7 +63,7 @@ internal readonly struct JsonObjectReader
         {
             if (!members.TryAdd(member.Name, member.Value))
             {
-                throw new RecordFormatException($"The {what} has the field \"{member.Name}\" twice.");
+                throw new RecordFormatException($"The {what} has the field \"{member.Name}\" twice.") { Field = member.Name };
             }
         }
         return new JsonObjectReader(members, what);
@@ -129,19 +129,19 @@ internal readonly struct JsonObjectReader
         }
         if (!value.TryGetInt32(out var number))
         {
-            throw new RecordFormatException($"The field \"{name}\" of the {_what} is not a 32-bit whole number.");
+            throw new RecordFormatException($"The field \"{name}\" of the {_what} is not a 32-bit whole number.") { Field = name };
         }
         return number;
     }
 
     public RecordFormatException Invalid(string name, string problem) =>
-        new($"The field \"{name}\" of the {_what} {problem}.");
+        new($"The field \"{name}\" of the {_what} {problem}.") { Field = name };
 
     private RecordFormatException Missing(string name, string expected) =>
-        new($"The {_what} lacks the field \"{name}\" ({expected}).");
+        new($"The {_what} lacks the field \"{name}\" ({expected}).") { Field = name };
 
     private RecordFormatException WrongType(string name, JsonElement value, string expected) =>
-        new($"The field \"{name}\" of the {_what} is a JSON {Describe(value.ValueKind)}, not {expected}.");
+        new($"The field \"{name}\" of the {_what} is a JSON {Describe(value.ValueKind)}, not {expected}.") { Field = name };
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

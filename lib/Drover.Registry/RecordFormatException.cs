@@ -22,4 +22,7 @@ public sealed class RecordFormatException : Exception
 
     /// <summary>The znode path of the bad record, when the reader knew it.</summary>
     public string? Path { get; init; }
+
+    /// <summary>The field that is missing, of the wrong type or out of range (dotted for nested ones); null when the record as a whole is bad.</summary>
+    public string? Field { get; init; }
 }

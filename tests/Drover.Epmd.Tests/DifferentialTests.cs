@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Drover.Epmd.Protocol;
 using Drover.Epmd.Tests.Support;
+using Drover.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -113,8 +114,8 @@ public sealed partial class DifferentialTests
     {
         await using var pair = await Pair.StartAsync();
         pair.AssertSame(RawClient.Frame(EpmdTags.KillRequest));
-        Assert.True(await Poll.UntilAsync(() => pair.EpmdHasExited));
-        Assert.True(await Poll.UntilAsync(() => !Accepts(pair.OurEndPoint)));
+        await Eventually.TrueAsync(() => pair.EpmdHasExited, "epmd to exit after KILL_REQ");
+        await Eventually.TrueAsync(() => !Accepts(pair.OurEndPoint), "cEPMD to stop listening after KILL_REQ");
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class EpmdRecordJsonTests
     public void Parse_RefusesABadField_NamingIt(string json, string field)
     {
         var error = Assert.Throws<RecordFormatException>(() => EpmdRecordJson.Parse(Encoding.UTF8.GetBytes(json)));
-        Assert.Contains(field, error.Message, StringComparison.Ordinal);
+        Assert.Equal(field, error.Field);
     }
 
     [Fact]

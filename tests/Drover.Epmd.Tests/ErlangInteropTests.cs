@@ -1,4 +1,6 @@
 using Drover.Epmd.Tests.Support;
+using Drover.Testing;
+using Drover.Testing.Erlang;
 
 namespace Drover.Epmd.Tests;
 
@@ -21,7 +23,7 @@ public sealed class ErlangInteropTests
         using var a = ErlangNode.Start("a", s1.LocalEndPoint.Port);
         using var b = ErlangNode.Start("b", s2.LocalEndPoint.Port);
         using var c = ErlangNode.Start("c", s3.LocalEndPoint.Port);
-        Assert.True(await Poll.UntilAsync(() => registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
+        await Eventually.TrueAsync(() => registry.Count == 3, () => $"three registrations (node output: {a.Output}{b.Output}{c.Output})", Deadline);
 
         var output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.LocalEndPoint.Port, Deadline);
         // epmd lists the newest first and net_adm:names/0 reverses the lines it reads: the driver comes last.
@@ -38,10 +40,10 @@ public sealed class ErlangInteropTests
         var registry = new InMemoryEpmdRegistry();
         await using var server = await TestServer.StartAsync(registry);
         using var node = ErlangNode.Start("mortal", server.LocalEndPoint.Port);
-        Assert.True(await Poll.UntilAsync(() => registry.Count == 1, Deadline), node.Output);
+        await Eventually.TrueAsync(() => registry.Count == 1, () => $"one registration (node output: {node.Output})", Deadline);
         Assert.Equal(new byte[] { 119, 0 }, RawClient.PortPlease(server.LocalEndPoint, "mortal")[..2]);
         node.Kill();
-        Assert.True(await Poll.UntilAsync(() => RawClient.PortPlease(server.LocalEndPoint, "mortal").AsSpan().SequenceEqual(new byte[] { 119, 1 }), Deadline));
+        await Eventually.TrueAsync(() => RawClient.PortPlease(server.LocalEndPoint, "mortal").AsSpan().SequenceEqual(new byte[] { 119, 1 }), "the killed node to be unknown", Deadline);
         Assert.Equal(0, registry.Count);
     }
 
@@ -52,7 +54,7 @@ public sealed class ErlangInteropTests
         var first = await TestServer.StartAsync(registry);
         var port = first.LocalEndPoint.Port;
         using var node = ErlangNode.Start("survivor", port);
-        Assert.True(await Poll.UntilAsync(() => registry.Count == 1, Deadline), node.Output);
+        await Eventually.TrueAsync(() => registry.Count == 1, () => $"one registration (node output: {node.Output})", Deadline);
         await first.DisposeAsync();
         Assert.Equal(0, registry.Count);
         // Killed while no server runs: an OTP 25 node that lives on registers again with the next epmd on its port.

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Drover.Epmd.Protocol;
 using Drover.Epmd.Tests.Support;
+using Drover.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -28,7 +29,7 @@ public class ServerFuzzTests
             var reply = RawClient.Exchange(server.LocalEndPoint, bytes, segment, halfClose: true);
             return reply.ClosedByServer && RawClient.PortPlease(server.LocalEndPoint, "holder").AsSpan().SequenceEqual(expected);
         }));
-        Assert.True(await Poll.UntilAsync(() => server.Counters.ActiveConnections == 1), "only the holder is left");
+        await Eventually.TrueAsync(() => server.Counters.ActiveConnections == 1, "only the holder to be left");
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Drover.Epmd.Protocol;
 using Drover.Epmd.Tests.Support;
+using Drover.Testing;
 
 namespace Drover.Epmd.Tests;
 
@@ -60,7 +61,7 @@ public class ServerTests
         Assert.True(node.Registered);
         Assert.False(node.WaitClosedByServer(TimeSpan.FromMilliseconds(200)), "a registration is not timed out");
         node.Dispose();
-        Assert.True(await Poll.UntilAsync(() => RawClient.PortPlease(server.LocalEndPoint, "short").SequenceEqual(new byte[] { 119, 1 }), Deadline));
+        await Eventually.TrueAsync(() => RawClient.PortPlease(server.LocalEndPoint, "short").SequenceEqual(new byte[] { 119, 1 }), "'short' to be unknown", Deadline);
         Assert.Equal(0, registry.Count);
         Assert.Equal(1, server.Counters.Unregistrations);
     }
@@ -73,7 +74,7 @@ public class ServerTests
         using var node = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("chatty", 1234));
         node.Socket.Send([0x00]);
         Assert.True(node.WaitClosedByServer(Deadline));
-        Assert.True(await Poll.UntilAsync(() => registry.Count == 0, Deadline));
+        await Eventually.TrueAsync(() => registry.Count == 0, "the registry to be empty", Deadline);
     }
 
     [Fact]
@@ -110,7 +111,7 @@ public class ServerTests
         using var a = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("a", 1001));
         var b = AliveClient.Register(server.LocalEndPoint, AliveClient.Node("b", 1002));
         b.Dispose();
-        Assert.True(await Poll.UntilAsync(() => server.Counters.Unregistrations == 1, Deadline));
+        await Eventually.TrueAsync(() => server.Counters.Unregistrations == 1, "one unregistration", Deadline);
         var dump = Encoding.UTF8.GetString(RawClient.Dump(server.LocalEndPoint).AsSpan(4));
         Assert.Matches("^active name     <a> at port 1001, fd = \\d+\n\0old/unused name <b>, port = 1002, fd = \\d+ \n\0$", dump);
     }
@@ -238,7 +239,7 @@ public class ServerTests
         Assert.True(RawClient.Exchange(server.LocalEndPoint, [0, 1, EpmdTags.NamesRequest]).IsEmptyClose);
         Assert.Equal(1, server.Counters.ConnectionsRefused);
         a.Dispose();
-        Assert.True(await Poll.UntilAsync(() => RawClient.Exchange(server.LocalEndPoint, [0, 1, EpmdTags.NamesRequest]).Bytes.Length > 0, Deadline));
+        await Eventually.TrueAsync(() => RawClient.Exchange(server.LocalEndPoint, [0, 1, EpmdTags.NamesRequest]).Bytes.Length > 0, "NAMES to be answered once a slot is free", Deadline);
     }
 
     [Fact]

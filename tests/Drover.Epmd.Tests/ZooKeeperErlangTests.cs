@@ -1,4 +1,7 @@
 using Drover.Epmd.Tests.Support;
+using Drover.Testing;
+using Drover.Testing.Erlang;
+using Drover.Testing.ZooKeeper;
 
 namespace Drover.Epmd.Tests;
 
@@ -7,7 +10,7 @@ namespace Drover.Epmd.Tests;
 /// (its own session), one shared real ZooKeeper.
 /// </summary>
 [Collection(EpmdZooKeeperCollection.Name)]
-public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
+public sealed class ZooKeeperErlangTests(ZooKeeperServerFixture zk)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
@@ -22,7 +25,7 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         using var a = ErlangNode.Start("a", s1.EndPoint.Port);
         using var b = ErlangNode.Start("b", s2.EndPoint.Port);
         using var c = ErlangNode.Start("c", s3.EndPoint.Port);
-        Assert.True(await Poll.UntilAsync(() => s1.Registry.Count + s2.Registry.Count + s3.Registry.Count == 3, Deadline), $"nodes did not register: {a.Output}{b.Output}{c.Output}");
+        await Eventually.TrueAsync(() => s1.Registry.Count + s2.Registry.Count + s3.Registry.Count == 3, () => $"three registrations (node output: {a.Output}{b.Output}{c.Output})", Deadline);
 
         var output = await ErlangMesh.AssertEveryPairResolvesAsync(s1.EndPoint.Port, Deadline);
         Assert.Contains("{\"driver\",", output, StringComparison.Ordinal);
@@ -34,9 +37,10 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         b.Kill();
         foreach (var server in new[] { s1, s2, s3 })
         {
-            Assert.True(
-                await Poll.UntilAsync(() => RawClient.PortPlease(server.EndPoint, "b").AsSpan().SequenceEqual(new byte[] { 119, 1 }), Deadline),
-                "a stopped node is not found on any cEPMD");
+            await Eventually.TrueAsync(
+                () => RawClient.PortPlease(server.EndPoint, "b").AsSpan().SequenceEqual(new byte[] { 119, 1 }),
+                "a stopped node to be unknown to every cEPMD",
+                Deadline);
         }
     }
 
@@ -50,7 +54,7 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         var first = await ZkCepmd.StartAsync(options, Cluster);
         var port = first.EndPoint.Port;
         using var node = ErlangNode.Start("survivor", port);
-        Assert.True(await Poll.UntilAsync(() => first.Registry.Count == 1, Deadline), node.Output);
+        await Eventually.TrueAsync(() => first.Registry.Count == 1, () => $"one registration (node output: {node.Output})", Deadline);
 
         // The same name through another instance (another agent) is refused: erl cannot start distribution.
         await using var other = await ZkCepmd.StartAsync(options, Cluster);
@@ -60,8 +64,8 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         Assert.Equal(1, other.Server.Counters.RegistrationsRefused);
 
         using var phoenix = ErlangNode.Start("phoenix", port);
-        Assert.True(await Poll.UntilAsync(() => first.Registry.Count == 2, Deadline), phoenix.Output);
-        Assert.True(await Poll.UntilAsync(() => first.Server.Counters.ActiveRegistrations == 2, Deadline), $"{phoenix.Output} {first.Registry.Statistics} failures {first.Server.Counters.RegistryFailures}");
+        await Eventually.TrueAsync(() => first.Registry.Count == 2, () => $"two registrations (node output: {phoenix.Output})", Deadline);
+        await Eventually.TrueAsync(() => first.Server.Counters.ActiveRegistrations == 2, () => $"two active registrations ({phoenix.Output} {first.Registry.Statistics} failures {first.Server.Counters.RegistryFailures})", Deadline);
         await first.DisposeAsync();
         Assert.Empty((await observer.GetChildrenAsync(epmdPath)).Children);
         // Dead while no cEPMD ran: nothing could have cleaned up after it but the stop itself.
@@ -70,7 +74,7 @@ public sealed class ZooKeeperErlangTests(EpmdZooKeeperFixture zk)
         await using var restarted = await ZkCepmd.StartAsync(options, Cluster, port: port);
         Assert.Equal(new byte[] { 119, 1 }, RawClient.PortPlease(restarted.EndPoint, "survivor"));
         // An OTP 25 node whose epmd went away registers again once one listens on its port.
-        Assert.True(await Poll.UntilAsync(() => restarted.Registry.Count == 1, Deadline), "phoenix registered again: " + phoenix.Output);
+        await Eventually.TrueAsync(() => restarted.Registry.Count == 1, () => "phoenix to register again: " + phoenix.Output, Deadline);
         using var fresh = ErlangNode.Start("fresh", port, "io:format(\"NAMES ~p~n\", [net_adm:names()]), halt().");
         var output = await fresh.WaitForExitAsync(Deadline);
         Assert.Matches("NAMES \\{ok,\\[(\\{\"(fresh|phoenix)\",\\d+\\},?){2}\\]\\}", output);

@@ -14,7 +14,7 @@ namespace Drover.Epmd.Tests;
 
 /// <summary>The ZooKeeper-backed store, alone and behind servers, against a real ZooKeeper 3.8.</summary>
 [Collection(EpmdZooKeeperCollection.Name)]
-public sealed class ZooKeeperStoreTests(EpmdZooKeeperFixture zk)
+public sealed class ZooKeeperStoreTests(ZooKeeperServerFixture zk)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 

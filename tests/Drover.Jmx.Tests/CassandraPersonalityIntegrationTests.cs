@@ -4,7 +4,6 @@ using Drover.Jmx.Tests.Support;
 using Drover.Posix;
 using Drover.Testing;
 using Drover.Testing.Standins.Cassandra;
-using Drover.Testing.ZooKeeper;
 using Drover.V1;
 
 namespace Drover.Jmx.Tests;

@@ -160,7 +160,7 @@ public sealed class JmxHelperStandinTests(StandinFixture fixture) : IClassFixtur
     [Fact]
     public async Task NoServiceListening_IsARemoteError_NotAHelperFailure()
     {
-        await using var helper = fixture.Helper(port: Testing.ZooKeeper.FreePort.Next());
+        await using var helper = fixture.Helper(port: Testing.FreePort.Next());
 
         var error = await Assert.ThrowsAsync<JmxRemoteException>(() => helper.ReadAsync(StorageService, ["Initialized"]));
 

@@ -103,29 +103,29 @@ public class HttpRequestParserTests
     }
 
     [Theory]
-    [InlineData("GET / HTTP/1.1\r\n\r\n", 400)] // no Host
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505)]
-    [InlineData("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400)]
-    [InlineData("GET /  HTTP/1.1\r\nHost: a\r\n\r\n", 400)]
-    [InlineData("GET\r\nHost: a\r\n\r\n", 400)]
-    [InlineData(" GET / HTTP/1.1\r\nHost: a\r\n\r\n", 400)]
-    [InlineData("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400)]
-    [InlineData("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", 400)]
-    [InlineData("GET / HTTP/1.1\nHost: a\n\n", 400)] // bare LF
-    [InlineData("GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 400)]
-    public void Parse_Malformed_IsInvalidWithStatus(string request, int status)
+    [InlineData("GET / HTTP/1.1\r\n\r\n", RequestHeadError.HostMissingOrRepeated, 400)] // no Host
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", RequestHeadError.HostMissingOrRepeated, 400)]
+    [InlineData("GET / HTTP/2.0\r\nHost: a\r\n\r\n", RequestHeadError.UnsupportedVersion, 505)]
+    [InlineData("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", RequestHeadError.MalformedVersion, 400)]
+    [InlineData("GET /  HTTP/1.1\r\nHost: a\r\n\r\n", RequestHeadError.MalformedVersion, 400)]
+    [InlineData("GET\r\nHost: a\r\n\r\n", RequestHeadError.MalformedMethod, 400)]
+    [InlineData(" GET / HTTP/1.1\r\nHost: a\r\n\r\n", RequestHeadError.MalformedMethod, 400)]
+    [InlineData("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", RequestHeadError.MalformedMethod, 400)]
+    [InlineData("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", RequestHeadError.MalformedTarget, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost : a\r\n\r\n", RequestHeadError.MalformedHeaderName, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", RequestHeadError.MalformedHeaderName, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", RequestHeadError.MalformedHeaderName, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\n\r\n", RequestHeadError.ControlCharacterInHeader, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", RequestHeadError.MalformedContentLength, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", RequestHeadError.MalformedContentLength, 400)]
+    [InlineData("GET / HTTP/1.1\nHost: a\n\n", RequestHeadError.BareLineFeed, 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", RequestHeadError.BareLineFeed, 400)]
+    public void Parse_Malformed_IsInvalidWithItsKindAndStatus(string request, RequestHeadError kind, int status)
     {
         var result = Parse(request);
         Assert.Equal(HttpParseStatus.Invalid, result.Status);
+        Assert.Equal(kind, result.Error);
         Assert.Equal(status, result.ErrorStatus);
-        Assert.False(string.IsNullOrEmpty(result.Error));
     }
 
     [Theory]
@@ -149,6 +149,7 @@ public class HttpRequestParserTests
         var over = start + new string('v', Limit - start.Length - end.Length + 1) + end;
         var result = Parse(over);
         Assert.Equal(HttpParseStatus.Invalid, result.Status);
+        Assert.Equal(RequestHeadError.HeadTooLarge, result.Error);
         Assert.Equal(431, result.ErrorStatus);
     }
 
@@ -173,7 +174,9 @@ public class HttpRequestParserTests
         {
             request.Append("X: 1\r\n");
         }
-        Assert.Equal(HttpParseStatus.Invalid, Parse(request.Append("\r\n").ToString()).Status);
+        var result = Parse(request.Append("\r\n").ToString());
+        Assert.Equal(HttpParseStatus.Invalid, result.Status);
+        Assert.Equal(RequestHeadError.TooManyHeaders, result.Error);
     }
 
     [Fact]
@@ -190,6 +193,7 @@ public class HttpRequestParserTests
                     Assert.InRange(result.Target.End.Value, 1, result.HeadLength);
                     break;
                 case HttpParseStatus.Invalid:
+                    Assert.NotEqual(RequestHeadError.None, result.Error);
                     Assert.Contains(result.ErrorStatus, new[] { 400, 431, 505 });
                     break;
                 default:

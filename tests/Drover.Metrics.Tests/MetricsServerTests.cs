@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using Drover.Metrics.Http;
+using Drover.Net;
+using Drover.Testing;
 using FsCheck.Fluent;
 
 namespace Drover.Metrics.Tests;
@@ -180,36 +182,104 @@ public sealed class MetricsServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ConnectionsBeyondTheLimit_Get503()
+    public async Task AtTheLimit_ANewcomerEvictsAnIdleConnectionBeforeAWaitingOne()
     {
-        var options = new MetricsServerOptions { MaxConnections = 2 };
+        var options = new MetricsServerOptions { MaxConnections = 2, MaxConnectionsPerAddress = 2 };
         await using var server = MetricsServer.Start(_registry, IPAddress.Loopback, 0, options);
+        await using var waiting = await RawHttpClient.ConnectAsync(server.Port);
+        await waiting.SendAsync("GET /metrics HTTP/1.1\r\n");
+        await using var kept = await RawHttpClient.ConnectAsync(server.Port);
+        await kept.SendAsync(Get);
+        Assert.Equal(200, (await kept.ReadResponseAsync()).Status);
+        await Eventually.TrueAsync(
+            () => server.Admission.CountIn(ConnectionPhase.Idle) == 1 && server.Admission.CountIn(ConnectionPhase.Waiting) == 1,
+            "one connection idle after its answer, one waiting for the rest of its request");
+
+        await using var newcomer = await RawHttpClient.ConnectAsync(server.Port);
+        await newcomer.SendAsync(Get);
+        Assert.Equal(200, (await newcomer.ReadResponseAsync()).Status);
+        Assert.True(await kept.ClosedByServerAsync());
+        await waiting.SendAsync("Host: test\r\n\r\n");
+        Assert.Equal(200, (await waiting.ReadResponseAsync()).Status);
+        Assert.Equal(1, server.Admission.Evictions);
+    }
+
+    [Fact]
+    public async Task AtTheLimit_ANewcomerEvictsTheConnectionWaitingLongest()
+    {
+        var options = new MetricsServerOptions { MaxConnections = 2, MaxConnectionsPerAddress = 2 };
+        await using var server = MetricsServer.Start(_registry, IPAddress.Loopback, 0, options);
+        await using var oldest = await RawHttpClient.ConnectAsync(server.Port);
+        await Eventually.TrueAsync(() => server.Admission.Count == 1, "the first connection to hold a slot");
+        await using var younger = await RawHttpClient.ConnectAsync(server.Port);
+        await younger.SendAsync("GET /metr");
+        await Eventually.TrueAsync(() => server.Admission.Count == 2, "the second connection to hold a slot");
+
+        await using var newcomer = await RawHttpClient.ConnectAsync(server.Port);
+        await newcomer.SendAsync(Get);
+        Assert.Equal(200, (await newcomer.ReadResponseAsync()).Status);
+        Assert.True(await oldest.ClosedByServerAsync());
+        await younger.SendAsync("ics HTTP/1.1\r\nHost: test\r\n\r\n");
+        Assert.Equal(200, (await younger.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task AtThePerAddressCap_APeerDisplacesOnlyItsOwn()
+    {
+        var options = new MetricsServerOptions { MaxConnections = 3, MaxConnectionsPerAddress = 1 };
+        await using var server = MetricsServer.Start(_registry, IPAddress.Loopback, 0, options);
+        await using var other = await RawHttpClient.ConnectAsync(server.Port, from: IPAddress.Parse("127.0.0.2"));
+        await Eventually.TrueAsync(() => server.Admission.Count == 1, "the other address's connection to hold a slot");
+        await using var first = await RawHttpClient.ConnectAsync(server.Port);
+        await Eventually.TrueAsync(() => server.Admission.Count == 2, "the first local connection to hold a slot");
+
+        await using var second = await RawHttpClient.ConnectAsync(server.Port);
+        await second.SendAsync(Get);
+        Assert.Equal(200, (await second.ReadResponseAsync()).Status);
+        Assert.True(await first.ClosedByServerAsync());
+        await other.SendAsync(Get);
+        Assert.Equal(200, (await other.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task EveryConnectionBusy_ANewcomerGets503_AndIsServedOnceOneIsFree()
+    {
+        using var gate = new ManualResetEventSlim();
+        var registry = new MetricRegistry();
+        registry.CreateCallbackGauge("slow", "Blocks the scrape until the test lets it go.", () =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(30));
+            return 1;
+        });
+        var options = new MetricsServerOptions { MaxConnections = 2, MaxConnectionsPerAddress = 2 };
+        await using var server = MetricsServer.Start(registry, IPAddress.Loopback, 0, options);
         await using var first = await RawHttpClient.ConnectAsync(server.Port);
         await using var second = await RawHttpClient.ConnectAsync(server.Port);
-        foreach (var held in new[] { first, second })
-        {
-            // A full exchange proves the connection was accepted and counted.
-            await held.SendAsync(Get);
-            Assert.Equal(200, (await held.ReadResponseAsync()).Status);
-        }
+        await first.SendAsync(Get);
+        await second.SendAsync(Get);
+        await Eventually.TrueAsync(() => server.Admission.CountIn(ConnectionPhase.Busy) == 2, "both scrapes to be in the collector");
+
         await using (var third = await RawHttpClient.ConnectAsync(server.Port))
         {
             Assert.Equal(503, (await third.ReadResponseAsync()).Status);
             Assert.True(await third.ClosedByServerAsync());
         }
-        await first.DisposeAsync();
-        // Once a slot is free, a new connection is served; the release is asynchronous, so poll.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            await using var next = await RawHttpClient.ConnectAsync(server.Port);
-            await next.SendAsync(Get);
-            if ((await next.ReadResponseAsync()).Status == 200)
-            {
-                break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the freed slot was never reused");
-        }
+        Assert.Equal(1, server.Admission.Refusals);
+        gate.Set();
+        Assert.Equal(200, (await first.ReadResponseAsync()).Status);
+        Assert.Equal(200, (await second.ReadResponseAsync()).Status);
+        await using var next = await RawHttpClient.ConnectAsync(server.Port);
+        await next.SendAsync(Get);
+        Assert.Equal(200, (await next.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task NewConnection_ThatSendsNothing_IsClosedAfterTheHeadTimeout()
+    {
+        var options = new MetricsServerOptions { RequestHeadTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var server = MetricsServer.Start(_registry, IPAddress.Loopback, 0, options);
+        await using var silent = await RawHttpClient.ConnectAsync(server.Port);
+        Assert.True(await silent.ClosedByServerAsync());
     }
 
     [Fact]

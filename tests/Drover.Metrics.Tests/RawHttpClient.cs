@@ -18,9 +18,14 @@ internal sealed class RawHttpClient : IAsyncDisposable
 
     private RawHttpClient(Socket socket) => _socket = socket;
 
-    public static async Task<RawHttpClient> ConnectAsync(int port)
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>, from <paramref name="from"/> (another loopback address) if given.</summary>
+    public static async Task<RawHttpClient> ConnectAsync(int port, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (from is not null)
+        {
+            socket.Bind(new IPEndPoint(from, 0));
+        }
         await socket.ConnectAsync(IPAddress.Loopback, port);
         return new RawHttpClient(socket);
     }

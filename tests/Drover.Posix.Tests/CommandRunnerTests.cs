@@ -1,4 +1,5 @@
 using System.Text;
+using Drover.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -52,7 +53,7 @@ public sealed class CommandRunnerTests
         Assert.StartsWith("timed out after", result.Describe(), StringComparison.Ordinal);
         var grandchild = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         File.Delete(pidFile);
-        Poll.Until(() => !Directory.Exists($"/proc/{grandchild}") || File.ReadAllText($"/proc/{grandchild}/stat").Contains(") Z ", StringComparison.Ordinal), "the background sleep is killed");
+        Eventually.True(() => !Directory.Exists($"/proc/{grandchild}") || File.ReadAllText($"/proc/{grandchild}/stat").Contains(") Z ", StringComparison.Ordinal), "the background sleep is killed");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Drover.Posix.Interop;
+using Drover.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Drover.Posix.Tests;
@@ -92,7 +93,7 @@ public class OrphanGuardTests
         var unlisted = Children.Spawn(Children.Shell("exec sleep 1000"));
         try
         {
-            Poll.Until(() => ProcessTree.GroupMembers(listed.ProcessGroupId).Count == 3, "the listed service has its grandchildren");
+            Eventually.True(() => ProcessTree.GroupMembers(listed.ProcessGroupId).Count == 3, "the listed service has its grandchildren");
             guard.Add(listed.ProcessGroupId);
             guard.Add(removed.ProcessGroupId);
             guard.Remove(removed.ProcessGroupId);
@@ -101,7 +102,7 @@ public class OrphanGuardTests
             guard.SimulateOwnerDeath();
 
             Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(listed.Pid).Signal);
-            Poll.Until(() => !Signals.GroupExists(listed.ProcessGroupId), "the listed group is gone");
+            Eventually.True(() => !Signals.GroupExists(listed.ProcessGroupId), "the listed group is gone");
             Assert.Equal(0, TestReaper.WaitForExit(watchdog).ExitCode);
             Assert.True(Signals.GroupExists(removed.ProcessGroupId));
             Assert.True(Signals.GroupExists(unlisted.ProcessGroupId));
@@ -217,14 +218,14 @@ public class OrphanGuardTests
             });
         }
 
-        Poll.Until(() => ProcessTree.Read(owner.Pid).Command == "sleep", "the owner has announced its group");
+        Eventually.True(() => ProcessTree.Read(owner.Pid).Command == "sleep", "the owner has announced its group");
         Assert.True(Signals.GroupExists(service.ProcessGroupId));
         Assert.True(Signals.Send(owner.Pid, Signals.SIGKILL));
 
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(owner.Pid).Signal);
         Assert.Equal(0, TestReaper.WaitForExit(watchdog.Pid).ExitCode);
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(service.Pid).Signal);
-        Poll.Until(() => !Signals.GroupExists(service.ProcessGroupId), "the service group is gone");
+        Eventually.True(() => !Signals.GroupExists(service.ProcessGroupId), "the service group is gone");
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Text;
 using Drover.Posix.Interop;
+using Drover.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Drover.Posix.Tests;
@@ -29,7 +30,7 @@ public class OutputPumpTests
             pids.Add(child.Pid);
         }
 
-        Poll.Until(() => Volatile.Read(ref closed) == 2 * ChildCount, "every pipe reached end of file");
+        Eventually.True(() => Volatile.Read(ref closed) == 2 * ChildCount, "every pipe reached end of file");
         Assert.Equal(0, pump.Count);
         Assert.All(pids, pid => Assert.Equal(0, TestReaper.WaitForExit(pid).ExitCode));
         sinks.ForEach(s => s.Dispose());
@@ -77,7 +78,7 @@ public class OutputPumpTests
         using (var writer = new FileStream(write, FileAccess.Write, 1, false))
         {
             writer.Write("before dispose\n"u8);
-            Poll.Until(() => sink.Length == 15, "the pump copied the line");
+            Eventually.True(() => sink.Length == 15, "the pump copied the line");
 
             pump.Dispose();
 
@@ -104,7 +105,7 @@ public class OutputPumpTests
         pump.Add(a.StdoutRead!, broken, () => Interlocked.Increment(ref closed));
         pump.Add(b.StdoutRead!, fine, () => Interlocked.Increment(ref closed));
 
-        Poll.Until(() => Volatile.Read(ref closed) == 2, "both pipes closed");
+        Eventually.True(() => Volatile.Read(ref closed) == 2, "both pipes closed");
         lock (errors)
         {
             Assert.IsType<ObjectDisposedException>(Assert.Single(errors));

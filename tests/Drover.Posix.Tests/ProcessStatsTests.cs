@@ -1,3 +1,5 @@
+using Drover.Testing;
+
 namespace Drover.Posix.Tests;
 
 public class ProcessStatsTests
@@ -21,7 +23,7 @@ public class ProcessStatsTests
         var service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
         try
         {
-            Poll.Until(() => ProcessStats.ForTree(service.Pid).Processes == 3, "the shell and both sleeps run");
+            Eventually.True(() => ProcessStats.ForTree(service.Pid).Processes == 3, "the shell and both sleeps run");
             var tree = ProcessStats.ForTree(service.Pid);
             var group = ProcessStats.ForProcessGroup(service.ProcessGroupId);
 
@@ -43,7 +45,7 @@ public class ProcessStatsTests
         var busy = Children.Spawn(Children.Shell("while :; do :; done"));
         try
         {
-            Poll.Until(() => ProcessStats.ForProcess(busy.Pid).CpuSeconds >= 0.05, "the busy loop used CPU");
+            Eventually.True(() => ProcessStats.ForProcess(busy.Pid).CpuSeconds >= 0.05, "the busy loop used CPU");
 
             var usage = ProcessStats.ForProcesses([busy.Pid, 4_000_001, -1]);
             Assert.Equal(1, usage.Processes);

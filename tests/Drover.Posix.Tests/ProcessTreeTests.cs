@@ -1,5 +1,6 @@
 using System.Text;
 using Drover.Posix.Proc;
+using Drover.Testing;
 
 namespace Drover.Posix.Tests;
 
@@ -33,7 +34,7 @@ public class ProcessTreeTests
         var service = Children.Spawn(Children.Shell("sh -c 'sleep 1000 & wait' & sleep 1000 & wait"));
         try
         {
-            Poll.Until(() => ProcessTree.Descendants(service.Pid).Count == 3, "the inner sh and both sleeps run");
+            Eventually.True(() => ProcessTree.Descendants(service.Pid).Count == 3, "the inner sh and both sleeps run");
             var tree = ProcessTree.Descendants(service.Pid);
 
             Assert.Equal(2, tree.Count(p => p.Command == "sleep"));
@@ -59,7 +60,7 @@ public class ProcessTreeTests
         Assert.Equal(0, TestReaper.WaitForExit(service.Pid).ExitCode);
         service.StdoutRead!.Dispose();
 
-        Poll.Until(() => ProcessTree.Read(escaped).Command == "sleep", "setsid has exec'd sleep");
+        Eventually.True(() => ProcessTree.Read(escaped).Command == "sleep", "setsid has exec'd sleep");
         var orphan = ProcessTree.Read(escaped);
         Assert.Equal(Environment.ProcessId, orphan.ParentPid);
         Assert.Equal(escaped, orphan.SessionId);
@@ -76,8 +77,8 @@ public class ProcessTreeTests
     {
         var service = Children.Spawn(Children.Shell(
             "setsid sleep 1000 & (while :; do sleep 1000 & sleep 0.01; done) & sleep 1000 & wait"));
-        Poll.Until(() => ProcessTree.Descendants(service.Pid).Count(p => p.Command == "sleep") >= 4, "the tree has grown");
-        Poll.Until(() => ProcessTree.Descendants(service.Pid).Any(p => p.SessionId != service.Pid), "one sleep escaped its session");
+        Eventually.True(() => ProcessTree.Descendants(service.Pid).Count(p => p.Command == "sleep") >= 4, "the tree has grown");
+        Eventually.True(() => ProcessTree.Descendants(service.Pid).Any(p => p.SessionId != service.Pid), "one sleep escaped its session");
         List<ProcessInfo> before = [.. ProcessTree.Descendants(service.Pid)];
 
         var killed = ProcessTree.KillAll(service.Pid, Signals.SIGKILL);
@@ -85,8 +86,8 @@ public class ProcessTreeTests
         Assert.True(killed >= before.Count + 1, $"{killed} signalled for a tree of {before.Count + 1}");
         Assert.Equal(Signals.SIGKILL, TestReaper.WaitForExit(service.Pid).Signal);
         // Also the sleeps forked after the snapshot above: the group empties only when none survived.
-        Poll.Until(() => before.All(p => !Signals.Exists(p.Pid)), "every process of the tree is gone");
-        Poll.Until(() => !Signals.GroupExists(service.ProcessGroupId), "nothing of the service's group is left");
+        Eventually.True(() => before.All(p => !Signals.Exists(p.Pid)), "every process of the tree is gone");
+        Eventually.True(() => !Signals.GroupExists(service.ProcessGroupId), "nothing of the service's group is left");
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Drover.Testing;
+
 namespace Drover.Posix.Tests;
 
 /// <summary>Tests that need the whole test process to themselves: they run after the parallel ones, alone.</summary>
@@ -13,11 +15,11 @@ public class SerialTests
         TestReaper.EnsureStarted();
         // Nothing else runs now: whatever children are left belong to finished tests.
         ProcessTree.KillAll(Environment.ProcessId, Signals.SIGKILL, includeRoot: false);
-        Poll.Until(() => ChildReaper.IsIdle, "the reaper has no children and sleeps");
+        Eventually.True(() => ChildReaper.IsIdle, "the reaper has no children and sleeps");
 
         var child = Children.Spawn(Children.Shell("exit 7"));
 
         Assert.Equal(7, TestReaper.WaitForExit(child.Pid).ExitCode);
-        Poll.Until(() => ChildReaper.IsIdle, "the reaper sleeps again");
+        Eventually.True(() => ChildReaper.IsIdle, "the reaper sleeps again");
     }
 }

@@ -1,3 +1,5 @@
+using Drover.Testing;
+
 namespace Drover.Posix.Tests;
 
 public class SignalsTests
@@ -6,13 +8,13 @@ public class SignalsTests
     public void SendToGroup_Sigterm_KillsChildrenAndGrandchildren()
     {
         var service = Children.Spawn(Children.Shell("sleep 1000 & sleep 1000 & wait"));
-        Poll.Until(() => ProcessTree.GroupMembers(service.ProcessGroupId).Count == 3, "the shell and both sleeps run");
+        Eventually.True(() => ProcessTree.GroupMembers(service.ProcessGroupId).Count == 3, "the shell and both sleeps run");
         var members = ProcessTree.GroupMembers(service.ProcessGroupId).Select(p => p.Pid).ToList();
 
         Assert.True(Signals.SendToGroup(service.ProcessGroupId, Signals.SIGTERM));
 
         Assert.Equal(Signals.SIGTERM, TestReaper.WaitForExit(service.Pid).Signal);
-        Poll.Until(() => !Signals.GroupExists(service.ProcessGroupId), "the whole group is gone");
+        Eventually.True(() => !Signals.GroupExists(service.ProcessGroupId), "the whole group is gone");
         Assert.All(members, pid => Assert.False(Signals.Exists(pid)));
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Drover.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Drover.Posix.Tests;
@@ -49,24 +50,6 @@ internal static class TestReaper
     }
 
     private static TaskCompletionSource<ChildExit> NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-internal static class Poll
-{
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the deadline.</summary>
-    public static void Until(Func<bool> condition, string what, int timeoutSeconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            Thread.Sleep(10);
-        }
-    }
 }
 
 internal sealed class TempDirectory : IDisposable
@@ -151,7 +134,7 @@ internal static class Children
     public static void KillGroup(int processGroupId)
     {
         _ = Signals.SendToGroup(processGroupId, Signals.SIGKILL);
-        Poll.Until(() => !Signals.GroupExists(processGroupId), $"group {processGroupId} is gone");
+        Eventually.True(() => !Signals.GroupExists(processGroupId), $"group {processGroupId} is gone");
     }
 
     private static unsafe int RandomAccessRead(SafeFileHandle handle, Span<byte> buffer)

@@ -11,7 +11,7 @@ namespace Drover.Registry.Tests;
 
 /// <summary>Watching nodes/ (and epmd/) against a real ZooKeeper 3.8.</summary>
 [Collection(WatcherCollection.Name)]
-public sealed class ClusterWatcherTests(ZooKeeperFixture zk)
+public sealed class ClusterWatcherTests(ZooKeeperServerFixture zk)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
@@ -60,7 +60,7 @@ public sealed class ClusterWatcherTests(ZooKeeperFixture zk)
         await using var c = new NodeRegistry(writers);
         await a.RegisterAsync(Records.Node(cluster, "a"));
         await b.RegisterAsync(Records.Node(cluster, "b"));
-        await using var watcher = new ClusterWatcher(ZooKeeperFixture.With(options, proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(1)), cluster);
+        await using var watcher = new ClusterWatcher(ZooKeeperServerFixture.With(options, proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(1)), cluster);
         await using var changes = new ChangeReader<NodeRecord>(watcher);
         Assert.Equal(2, (await changes.NextAsync()).Entries!.Count);
         var watcherClient = await watcher.Session.GetClientAsync();
@@ -98,7 +98,7 @@ public sealed class ClusterWatcherTests(ZooKeeperFixture zk)
         await using var writers = new RegistrySession(options);
         await using var a = new NodeRegistry(writers);
         await a.RegisterAsync(Records.Node(cluster, "a"));
-        await using var watcher = new ClusterWatcher(ZooKeeperFixture.With(options, proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10)), cluster);
+        await using var watcher = new ClusterWatcher(ZooKeeperServerFixture.With(options, proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10)), cluster);
         await using var changes = new ChangeReader<NodeRecord>(watcher);
         await changes.NextAsync();
         var session = watcher.Session.Current!;

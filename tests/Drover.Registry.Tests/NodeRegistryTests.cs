@@ -9,7 +9,7 @@ namespace Drover.Registry.Tests;
 
 /// <summary>Registration against a real ZooKeeper 3.8: both formats, updates, expiry, lost replies, ACLs.</summary>
 [Collection(RegistryCollection.Name)]
-public sealed class NodeRegistryTests(ZooKeeperFixture zk)
+public sealed class NodeRegistryTests(ZooKeeperServerFixture zk)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
@@ -145,7 +145,7 @@ public sealed class NodeRegistryTests(ZooKeeperFixture zk)
     public async Task PartitionLongerThanTheSession_IsFollowedByReregistration_ByItself()
     {
         await using var proxy = new TcpProxy(zk.Server.ClientPort);
-        var options = ZooKeeperFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(1));
+        var options = ZooKeeperServerFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(1));
         var cluster = options.Paths.Cluster(Records.UniqueCluster());
         await using var registry = new NodeRegistry(options);
         await using var observer = await zk.ObserverAsync();
@@ -167,7 +167,7 @@ public sealed class NodeRegistryTests(ZooKeeperFixture zk)
     public async Task AWriteWhoseReplyIsLost_IsRecognisedAsOurs_AndLeavesNoDuplicateMember()
     {
         await using var proxy = new TcpProxy(zk.Server.ClientPort);
-        var options = ZooKeeperFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
+        var options = ZooKeeperServerFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
         var cluster = options.Paths.Cluster(Records.UniqueCluster());
         await using var registry = new NodeRegistry(options);
         var events = Record(registry);
@@ -198,7 +198,7 @@ public sealed class NodeRegistryTests(ZooKeeperFixture zk)
     public async Task AnUpdateMadeWhileDisconnected_IsWrittenOnReconnection_InTheSameSession()
     {
         await using var proxy = new TcpProxy(zk.Server.ClientPort);
-        var options = ZooKeeperFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
+        var options = ZooKeeperServerFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
         var cluster = options.Paths.Cluster(Records.UniqueCluster());
         await using var registry = new NodeRegistry(options);
         await using var observer = await zk.ObserverAsync();
@@ -222,7 +222,7 @@ public sealed class NodeRegistryTests(ZooKeeperFixture zk)
     public async Task ADeleteWhoseReplyIsLost_IsNotRetriedOnASuccessorsNode()
     {
         await using var proxy = new TcpProxy(zk.Server.ClientPort);
-        var options = ZooKeeperFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
+        var options = ZooKeeperServerFixture.With(zk.Options(), proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(10));
         var cluster = options.Paths.Cluster(Records.UniqueCluster());
         await using var registry = new NodeRegistry(options);
         await using var observer = await zk.ObserverAsync();

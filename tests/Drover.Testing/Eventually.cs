@@ -5,7 +5,14 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    public static Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        TrueAsync(condition, () => what, timeout);
+
+    /// <summary>
+    /// As above, with the description made when the wait fails: it can show what the peer has printed by then
+    /// (a node's output, a server's counters).
+    /// </summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;
         using var deadline = new CancellationTokenSource(limit);
@@ -13,14 +20,35 @@ public static class Eventually
         {
             if (deadline.IsCancellationRequested)
             {
-                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.");
+                throw TimedOut(limit, what());
             }
             await Task.Delay(20);
         }
     }
 
     public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        TrueAsync(() => Task.FromResult(condition()), () => what, timeout);
+
+    public static Task TrueAsync(Func<bool> condition, Func<string> what, TimeSpan? timeout = null) =>
         TrueAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>
+    /// The blocking form, for tests that must not leave their thread (process supervision tests whose
+    /// children are reaped by a thread of their own).
+    /// </summary>
+    public static void True(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw TimedOut(limit, what);
+            }
+            Thread.Sleep(10);
+        }
+    }
 
     /// <summary>Awaits a task with a bound, naming what was awaited if it does not finish: a test never hangs.</summary>
     public static async Task<T> Within<T>(this Task<T> task, string what, TimeSpan? timeout = null)
@@ -48,4 +76,7 @@ public static class Eventually
             throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.", e);
         }
     }
+
+    private static TimeoutException TimedOut(TimeSpan limit, string what) =>
+        new($"Timed out after {limit.TotalSeconds:0.#} s waiting for {what}.");
 }

@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
+using CliWrap;
 using Drover.Testing;
+using Drover.Testing.Programs;
 
 namespace Drover.ZooKeeper.Tests;
 
@@ -33,37 +34,31 @@ public static class EphemeralOwnerProgram
         return 0;
     }
 
-    /// <summary>Starts this program in a child process and waits for it to own the node.</summary>
-    public static async Task<(Process Process, long SessionId)> StartAsync(string connectString, string path, TimeSpan sessionTimeout)
+    /// <summary>Starts this program in a child process (through CliWrap) and waits for it to own the node.</summary>
+    public static async Task<(RunningProgram Program, long SessionId)> StartAsync(string connectString, string path, TimeSpan sessionTimeout)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var info = new ProcessStartInfo(dotnet)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(typeof(EphemeralOwnerProgram).Assembly.Location);
-        info.ArgumentList.Add(Command);
-        info.ArgumentList.Add(connectString);
-        info.ArgumentList.Add(path);
-        info.ArgumentList.Add(((int)sessionTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the child process.");
-        var stderr = process.StandardError.ReadToEndAsync();
+        var program = RunningProgram.Start(Cli.Wrap(dotnet).WithArguments(
+        [
+            "exec", typeof(EphemeralOwnerProgram).Assembly.Location, Command, connectString, path,
+            ((int)sessionTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ]));
         try
         {
-            var line = await process.StandardOutput.ReadLineAsync().Within("the child process to own its ephemeral node", TimeSpan.FromSeconds(30));
-            if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
+            string? ready = null;
+            await Eventually.TrueAsync(
+                () => (ready = program.Output.Split('\n').FirstOrDefault(l => l.StartsWith("READY ", StringComparison.Ordinal))) is not null || program.HasExited,
+                "the child process to own its ephemeral node",
+                TimeSpan.FromSeconds(30));
+            if (ready is null)
             {
-                throw new InvalidOperationException($"The child process said '{line}' and: {await stderr}");
+                throw new InvalidOperationException($"The child process exited without owning the node: {program.Output}");
             }
-            return (process, long.Parse(line["READY ".Length..], CultureInfo.InvariantCulture));
+            return (program, long.Parse(ready["READY ".Length..], CultureInfo.InvariantCulture));
         }
         catch
         {
-            process.Kill();
-            process.Dispose();
+            await program.DisposeAsync();
             throw;
         }
     }

@@ -49,13 +49,12 @@ public sealed class SessionTests(StandaloneServerFixture fixture)
         await using var observer = await fixture.ConnectAsync();
         var path = StandaloneServerFixture.UniquePath("ephemeral-sigkill");
         var (child, sessionId) = await EphemeralOwnerProgram.StartAsync(fixture.Server.ConnectString, path, ShortSession);
-        using (child)
+        await using (child)
         {
             var stat = await observer.ExistsAsync(path);
             Assert.Equal(sessionId, stat?.EphemeralOwner);
 
-            child.Kill(); // SIGKILL: no closeSession, the socket just dies with the process
-            await child.WaitForExitAsync();
+            await child.KillAsync(); // SIGKILL: no closeSession, the socket just dies with the process
             var killedAt = Stopwatch.StartNew();
 
             // The server keeps the session until its timeout passes...

@@ -15,7 +15,7 @@ internal enum HttpParseStatus
     /// <summary>A whole, valid request head.</summary>
     Complete,
 
-    /// <summary>Not a request we accept: answer <see cref="HttpParseResult.ErrorStatus"/> and close.</summary>
+    /// <summary>Not a request we accept (<see cref="HttpParseResult.Error"/> says why): answer <see cref="HttpParseResult.ErrorStatus"/> and close.</summary>
     Invalid,
 }
 
@@ -31,11 +31,13 @@ internal readonly record struct HttpParseResult(
     Range Target,
     bool KeepAlive,
     bool HasBody,
-    int ErrorStatus,
-    string? Error)
+    RequestHeadError Error)
 {
     public static HttpParseResult Incomplete => default;
 
-    public static HttpParseResult Invalid(int status, string error) =>
-        new(HttpParseStatus.Invalid, 0, HttpMethodKind.Other, default, false, false, status, error);
+    /// <summary>The status to answer a refused request with.</summary>
+    public int ErrorStatus => RequestHeadErrors.StatusOf(Error);
+
+    public static HttpParseResult Invalid(RequestHeadError error) =>
+        new(HttpParseStatus.Invalid, 0, HttpMethodKind.Other, default, false, false, error);
 }

@@ -5,7 +5,8 @@ namespace Drover.Metrics.Http;
 /// <summary>
 /// Parses an HTTP/1.x request head (RFC 9112 §2–5) as a pure function over the bytes received so far:
 /// short input is <see cref="HttpParseStatus.Incomplete"/>, never an exception; anything malformed,
-/// oversized or unsupported is <see cref="HttpParseStatus.Invalid"/> with the status to answer.
+/// oversized or unsupported is <see cref="HttpParseStatus.Invalid"/> with its <see cref="RequestHeadError"/> kind,
+/// which decides the status to answer.
 /// Only what a metrics endpoint needs is extracted: method, target, keep-alive, whether a body follows.
 /// </summary>
 /// <remarks>
@@ -26,23 +27,23 @@ internal static class HttpRequestParser
         var end = window.IndexOf("\r\n\r\n"u8);
         if (end < 0)
         {
-            return IncompleteOrEarlyError(window, input.Length >= maxHeadBytes, maxHeadBytes);
+            return IncompleteOrEarlyError(window, input.Length >= maxHeadBytes);
         }
         var headLength = end + 4;
         var head = window[..(end + 2)]; // every line with its CRLF, without the blank line
         var lineEnd = head.IndexOf("\r\n"u8);
         var line = ParseRequestLine(head[..lineEnd]);
-        if (line.Error is not null)
+        if (line.Error != RequestHeadError.None)
         {
-            return HttpParseResult.Invalid(line.ErrorStatus, line.Error);
+            return HttpParseResult.Invalid(line.Error);
         }
         var headers = ParseHeaders(head[(lineEnd + 2)..], line.Http11);
-        if (headers.Error is not null)
+        if (headers.Error != RequestHeadError.None)
         {
-            return HttpParseResult.Invalid(400, headers.Error);
+            return HttpParseResult.Invalid(headers.Error);
         }
         return new HttpParseResult(
-            HttpParseStatus.Complete, headLength, line.Method, line.Target, headers.KeepAlive, headers.HasBody, 0, null);
+            HttpParseStatus.Complete, headLength, line.Method, line.Target, headers.KeepAlive, headers.HasBody, RequestHeadError.None);
     }
 
     /// <summary>
@@ -66,14 +67,14 @@ internal static class HttpRequestParser
     /// Without a complete head we can still refuse early: a bare LF, a full buffer, or a broken
     /// request line once its CRLF has arrived. This keeps garbage from holding a connection until the timeout.
     /// </summary>
-    private static HttpParseResult IncompleteOrEarlyError(ReadOnlySpan<byte> window, bool full, int maxHeadBytes)
+    private static HttpParseResult IncompleteOrEarlyError(ReadOnlySpan<byte> window, bool full)
     {
         var lf = window.IndexOf((byte)'\n');
         while (lf >= 0)
         {
             if (lf == 0 || window[lf - 1] != (byte)'\r')
             {
-                return HttpParseResult.Invalid(400, "a line ends in a bare LF");
+                return HttpParseResult.Invalid(RequestHeadError.BareLineFeed);
             }
             var next = window[(lf + 1)..].IndexOf((byte)'\n');
             lf = next < 0 ? -1 : lf + 1 + next;
@@ -82,18 +83,18 @@ internal static class HttpRequestParser
         if (firstLine >= 0)
         {
             var line = ParseRequestLine(window[..firstLine]);
-            if (line.Error is not null)
+            if (line.Error != RequestHeadError.None)
             {
-                return HttpParseResult.Invalid(line.ErrorStatus, line.Error);
+                return HttpParseResult.Invalid(line.Error);
             }
         }
         else if (window.Length > 0 && !IsPlausibleRequestLinePrefix(window))
         {
-            return HttpParseResult.Invalid(400, "malformed request line");
+            return HttpParseResult.Invalid(RequestHeadError.MalformedRequestLine);
         }
         if (full)
         {
-            return HttpParseResult.Invalid(431, $"request head exceeds {maxHeadBytes} bytes");
+            return HttpParseResult.Invalid(RequestHeadError.HeadTooLarge);
         }
         return HttpParseResult.Incomplete;
     }
@@ -118,9 +119,9 @@ internal static class HttpRequestParser
         return (space != 0 || partial.Length == 0) && method.Length <= MaxMethodLength && IsToken(method, allowEmpty: true);
     }
 
-    private readonly record struct RequestLine(HttpMethodKind Method, Range Target, bool Http11, int ErrorStatus, string? Error)
+    private readonly record struct RequestLine(HttpMethodKind Method, Range Target, bool Http11, RequestHeadError Error)
     {
-        public static RequestLine Fail(int status, string error) => new(HttpMethodKind.Other, default, false, status, error);
+        public static RequestLine Fail(RequestHeadError error) => new(HttpMethodKind.Other, default, false, error);
     }
 
     /// <summary>method SP request-target SP HTTP-version (RFC 9112 §3).</summary>
@@ -129,13 +130,13 @@ internal static class HttpRequestParser
         var firstSpace = line.IndexOf((byte)' ');
         if (firstSpace <= 0 || firstSpace > MaxMethodLength || !IsToken(line[..firstSpace], allowEmpty: false))
         {
-            return RequestLine.Fail(400, "malformed method");
+            return RequestLine.Fail(RequestHeadError.MalformedMethod);
         }
         var targetStart = firstSpace + 1;
         var secondSpace = line[targetStart..].IndexOf((byte)' ');
         if (secondSpace <= 0)
         {
-            return RequestLine.Fail(400, "malformed request line");
+            return RequestLine.Fail(RequestHeadError.MalformedRequestLine);
         }
         var targetEnd = targetStart + secondSpace;
         var target = line[targetStart..targetEnd];
@@ -143,7 +144,7 @@ internal static class HttpRequestParser
         {
             if (b <= 0x20 || b >= 0x7F)
             {
-                return RequestLine.Fail(400, "malformed request target");
+                return RequestLine.Fail(RequestHeadError.MalformedTarget);
             }
         }
         var version = line[(targetEnd + 1)..];
@@ -151,19 +152,19 @@ internal static class HttpRequestParser
         if (!http11 && !version.SequenceEqual("HTTP/1.0"u8))
         {
             return IsVersionShape(version)
-                ? RequestLine.Fail(505, "only HTTP/1.0 and HTTP/1.1 are supported")
-                : RequestLine.Fail(400, "malformed HTTP version");
+                ? RequestLine.Fail(RequestHeadError.UnsupportedVersion)
+                : RequestLine.Fail(RequestHeadError.MalformedVersion);
         }
         var method = line[..firstSpace];
         var kind = method.SequenceEqual("GET"u8) ? HttpMethodKind.Get
             : method.SequenceEqual("HEAD"u8) ? HttpMethodKind.Head
             : HttpMethodKind.Other;
-        return new RequestLine(kind, new Range(targetStart, targetEnd), http11, 0, null);
+        return new RequestLine(kind, new Range(targetStart, targetEnd), http11, RequestHeadError.None);
     }
 
-    private readonly record struct Headers(bool KeepAlive, bool HasBody, string? Error)
+    private readonly record struct Headers(bool KeepAlive, bool HasBody, RequestHeadError Error)
     {
-        public static Headers Fail(string error) => new(false, false, error);
+        public static Headers Fail(RequestHeadError error) => new(false, false, error);
     }
 
     /// <summary>field-name ":" OWS field-value OWS, each line ending in CRLF (RFC 9112 §5).</summary>
@@ -181,20 +182,24 @@ internal static class HttpRequestParser
             block = block[(lineEnd + 2)..];
             if (++count > MaxHeaderCount)
             {
-                return Headers.Fail($"more than {MaxHeaderCount} header fields");
+                return Headers.Fail(RequestHeadError.TooManyHeaders);
             }
             var colon = line.IndexOf((byte)':');
             if (colon <= 0 || !IsToken(line[..colon], allowEmpty: false))
             {
-                return Headers.Fail("malformed header field name");
+                return Headers.Fail(RequestHeadError.MalformedHeaderName);
             }
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim(" \t"u8);
             foreach (var b in value)
             {
+                if (b == (byte)'\n')
+                {
+                    return Headers.Fail(RequestHeadError.BareLineFeed); // lines are cut at CRLF: an LF left inside is bare
+                }
                 if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
                 {
-                    return Headers.Fail("control character in a header value");
+                    return Headers.Fail(RequestHeadError.ControlCharacterInHeader);
                 }
             }
             if (name.EqualsIgnoreCaseAscii("Host"u8))
@@ -210,7 +215,7 @@ internal static class HttpRequestParser
             {
                 if (!Utf8Parser.TryParse(value, out long length, out var consumed) || consumed != value.Length || length < 0)
                 {
-                    return Headers.Fail("malformed Content-Length");
+                    return Headers.Fail(RequestHeadError.MalformedContentLength);
                 }
                 hasBody |= length > 0;
             }
@@ -222,10 +227,10 @@ internal static class HttpRequestParser
         if (http11 && hosts != 1)
         {
             // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
-            return Headers.Fail("an HTTP/1.1 request needs exactly one Host header");
+            return Headers.Fail(RequestHeadError.HostMissingOrRepeated);
         }
         // HTTP/1.1 stays open unless "close"; HTTP/1.0 closes unless "keep-alive" (RFC 9112 §9.3).
-        return new Headers(http11 ? !close : keepAlive && !close, hasBody, null);
+        return new Headers(http11 ? !close : keepAlive && !close, hasBody, RequestHeadError.None);
     }
 
     private static bool HasToken(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)

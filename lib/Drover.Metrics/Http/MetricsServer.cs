@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Drover.Net;
 
 namespace Drover.Metrics.Http;
 
@@ -10,7 +11,9 @@ namespace Drover.Metrics.Http;
 /// the registry's exposition. It sits on a raw socket rather than Kestrel or HttpListener to keep an
 /// idle native-AOT executor small. Keep-alive and pipelining are supported (Prometheus keeps its
 /// scrape connection open); everything a client controls is bounded: head size, head timeout, idle
-/// timeout, send timeout, number of connections.
+/// timeout, send timeout, number of connections, per peer address too. A flood of silent or half-sent
+/// connections cannot shut the scrape out: at capacity a newcomer evicts an idle connection, else the one
+/// waiting longest for its request (<see cref="ConnectionAdmission"/>, the policy cEPMD uses too).
 /// </summary>
 public sealed class MetricsServer : IAsyncDisposable
 {
@@ -23,6 +26,7 @@ public sealed class MetricsServer : IAsyncDisposable
     private readonly byte[] _path;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConnectionAdmission _admission;
     private readonly Task _acceptLoop;
     private int _active;
     private int _bodySizeHint = 4096;
@@ -33,6 +37,7 @@ public sealed class MetricsServer : IAsyncDisposable
         _registry = registry;
         _options = options;
         _path = Encoding.ASCII.GetBytes(options.Path);
+        _admission = new ConnectionAdmission(options.MaxConnections, options.MaxConnectionsPerAddress);
         _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -56,6 +61,9 @@ public sealed class MetricsServer : IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     public int Port => LocalEndPoint.Port;
+
+    /// <summary>Connections holding a slot now, and evictions and refusals so far (for tests and the server's own metrics).</summary>
+    internal ConnectionAdmission Admission => _admission;
 
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0 for any free port) and starts serving.</summary>
     public static MetricsServer Start(MetricRegistry registry, IPAddress address, int port, MetricsServerOptions? options = null)
@@ -110,35 +118,40 @@ public sealed class MetricsServer : IAsyncDisposable
                 await DelayQuietly(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
                 continue;
             }
-            if (Interlocked.Increment(ref _active) > _options.MaxConnections)
+            var peer = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            // An evicted connection is disposed from here: its pending receive fails, and its own path ends.
+            if (_admission.TryAdmit(peer, client.Dispose) is not ConnectionSlot slot)
             {
-                _ = RefuseAsync(client);
+                Refuse(client);
                 continue;
             }
-            _ = ServeAsync(client);
+            Interlocked.Increment(ref _active);
+            _ = ServeAsync(client, slot);
         }
     }
 
-    private async Task RefuseAsync(Socket client)
+    /// <summary>
+    /// Every slot is busy answering: a 503 if the socket buffer takes it now, then close. Never awaited, so
+    /// refused connections hold no descriptor beyond this call however many arrive.
+    /// </summary>
+    private static void Refuse(Socket client)
     {
         try
         {
-            var response = HttpResponses.Error(503, HttpResponses.Reason(503), "too many connections", keepAlive: false);
-            using var timer = new CancellationTokenSource(_options.SendTimeout);
-            await client.SendAsync(response, SocketFlags.None, timer.Token).ConfigureAwait(false);
+            client.Blocking = false;
+            client.Send(HttpResponses.Error(503, HttpResponses.Reason(503), "every connection is busy", keepAlive: false), SocketFlags.None, out _);
         }
-        catch (Exception error) when (error is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
         {
-            // The client is gone or too slow; either way it is refused.
+            // The client is gone; either way it is refused.
         }
         finally
         {
             client.Dispose();
-            Release();
         }
     }
 
-    private async Task ServeAsync(Socket socket)
+    private async Task ServeAsync(Socket socket, ConnectionSlot slot)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxRequestHeadBytes);
         var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -146,67 +159,95 @@ public sealed class MetricsServer : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
-            graceful = await ServeRequestsAsync(socket, buffer, timer).ConfigureAwait(false);
+            graceful = await ServeRequestsAsync(socket, slot, buffer, timer).ConfigureAwait(false);
         }
         catch (Exception error) when (error is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The peer went away, a timeout fired, or the server is stopping: drop the connection.
+            // The peer went away, a timeout fired, the connection was evicted, or the server is stopping: drop it.
         }
         finally
         {
-            if (graceful)
+            if (graceful && slot.Idle())
             {
                 await LingerAsync(socket, buffer).ConfigureAwait(false);
             }
             socket.Dispose();
+            slot.Dispose();
             timer.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             Release();
         }
     }
 
-    /// <summary>Serves requests until the connection should close; true if we are the side closing it after a response.</summary>
-    private async Task<bool> ServeRequestsAsync(Socket socket, byte[] buffer, CancellationTokenSource timer)
+    /// <summary>
+    /// Serves requests until the connection should close; true if we are the side closing it after a response.
+    /// Tells <paramref name="slot"/> each change of phase: waiting for a request (evictable by age), idle between
+    /// requests (evictable first), busy answering (kept); a connection evicted meanwhile is dropped unanswered.
+    /// </summary>
+    private async Task<bool> ServeRequestsAsync(Socket socket, ConnectionSlot slot, byte[] buffer, CancellationTokenSource timer)
     {
         var limit = _options.MaxRequestHeadBytes;
         var filled = 0;
-        long headDeadline = 0;
+        var first = true;
+        // A new connection's first request gets the head timeout from the accept: one that sends nothing is
+        // not a kept-alive client and must not hold its slot for the keep-alive timeout.
+        var headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
         while (true)
         {
             var request = HttpRequestParser.Parse(buffer.AsSpan(0, filled), limit);
             if (request.Status == HttpParseStatus.Invalid)
             {
+                if (!slot.Busy())
+                {
+                    return false;
+                }
                 var reason = HttpResponses.Reason(request.ErrorStatus);
-                await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, request.Error!, keepAlive: false), timer)
+                var detail = RequestHeadErrors.Describe(request.Error, limit);
+                await SendAsync(socket, HttpResponses.Error(request.ErrorStatus, reason, detail, keepAlive: false), timer)
                     .ConfigureAwait(false);
                 return true;
             }
             if (request.Status == HttpParseStatus.Incomplete)
             {
-                var wait = filled == 0
+                var idle = filled == 0 && !first;
+                var wait = idle
                     ? _options.KeepAliveTimeout
                     : TimeSpan.FromMilliseconds(headDeadline - Environment.TickCount64);
                 var read = await ReceiveAsync(socket, buffer.AsMemory(filled, limit - filled), wait, timer).ConfigureAwait(false);
                 if (read == 0 || (read < 0 && filled == 0))
                 {
-                    return false; // the client closed, or stayed idle too long, between requests: close quietly
+                    return false; // the client closed, or sent nothing in time: close quietly
                 }
                 if (read < 0)
                 {
+                    if (!slot.Busy())
+                    {
+                        return false;
+                    }
                     // The fired timer cannot be reused: the 408 gets a fresh one.
                     var timeout = HttpResponses.Error(408, HttpResponses.Reason(408), "request head not received in time", keepAlive: false);
                     using var sendTimer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                     await SendAsync(socket, timeout, sendTimer).ConfigureAwait(false);
                     return true;
                 }
-                if (filled == 0)
+                if (idle)
                 {
+                    // The next request has begun: it waits from now, behind every connection already waiting.
+                    if (!slot.Waiting())
+                    {
+                        return false;
+                    }
                     headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
                 }
                 filled += read;
                 continue;
             }
 
+            if (!slot.Busy())
+            {
+                return false;
+            }
+            first = false;
             var keepAlive = await RespondAsync(socket, buffer, request, timer).ConfigureAwait(false);
             if (!keepAlive)
             {
@@ -217,6 +258,10 @@ public sealed class MetricsServer : IAsyncDisposable
             Buffer.BlockCopy(buffer, request.HeadLength, buffer, 0, rest);
             filled = rest;
             headDeadline = Environment.TickCount64 + (long)_options.RequestHeadTimeout.TotalMilliseconds;
+            if (!(rest == 0 ? slot.Idle() : slot.Waiting()))
+            {
+                return false;
+            }
         }
     }
 

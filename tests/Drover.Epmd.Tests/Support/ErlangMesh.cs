@@ -1,3 +1,5 @@
+using Drover.Testing.Erlang;
+
 namespace Drover.Epmd.Tests.Support;
 
 /// <summary>

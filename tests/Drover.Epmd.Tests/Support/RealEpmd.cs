@@ -1,6 +1,9 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using CliWrap;
+using Drover.Testing;
+using Drover.Testing.Programs;
 
 namespace Drover.Epmd.Tests.Support;
 
@@ -9,11 +12,11 @@ internal sealed class RealEpmd : IDisposable
 {
     public const string Binary = "/usr/bin/epmd";
 
-    private readonly Process _process;
+    private readonly RunningProgram _program;
 
-    private RealEpmd(Process process, IPEndPoint endPoint)
+    private RealEpmd(RunningProgram program, IPEndPoint endPoint)
     {
-        _process = process;
+        _program = program;
         EndPoint = endPoint;
     }
 
@@ -21,47 +24,35 @@ internal sealed class RealEpmd : IDisposable
 
     public static async Task<RealEpmd> StartAsync(bool relaxed = false)
     {
-        var port = TestServer.FreePort();
-        var start = new ProcessStartInfo(Binary)
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.ArgumentList.Add("-port");
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var port = FreePort.Next();
+        var arguments = new List<string> { "-port", port.ToString(CultureInfo.InvariantCulture) };
         if (relaxed)
         {
-            start.ArgumentList.Add("-relaxed_command_check");
+            arguments.Add("-relaxed_command_check");
         }
-        start.Environment.Remove("ERL_EPMD_RELAXED_COMMAND_CHECK");
-        start.Environment.Remove("ERL_EPMD_ADDRESS");
-        var process = Process.Start(start) ?? throw new InvalidOperationException("epmd did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var daemon = new RealEpmd(process, new IPEndPoint(IPAddress.Loopback, port));
-        var up = await Poll.UntilAsync(() => daemon.Accepts() || process.HasExited);
-        if (!up || process.HasExited)
+        var command = Cli.Wrap(Binary)
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(e => e.Set("ERL_EPMD_RELAXED_COMMAND_CHECK", null).Set("ERL_EPMD_ADDRESS", null));
+        var daemon = new RealEpmd(RunningProgram.Start(command), new IPEndPoint(IPAddress.Loopback, port));
+        try
+        {
+            await Eventually.TrueAsync(() => daemon.Accepts() || daemon.HasExited, $"epmd to listen on {port}", TimeSpan.FromSeconds(10));
+            if (daemon.HasExited)
+            {
+                throw new InvalidOperationException($"epmd did not listen on {port}: {daemon._program.Output}");
+            }
+        }
+        catch
         {
             daemon.Dispose();
-            throw new InvalidOperationException($"epmd did not listen on {port}");
+            throw;
         }
         return daemon;
     }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _program.HasExited;
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => _program.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private bool Accepts()
     {

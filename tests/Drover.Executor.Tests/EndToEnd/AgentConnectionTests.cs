@@ -1,5 +1,6 @@
 using System.Text;
 using Drover.Mesos.V1;
+using Drover.Testing;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -42,7 +43,7 @@ public class AgentConnectionTests
         await h.AcknowledgeAllAsync();
         await h.KillAsync("t1");
         await h.WaitForStateAsync("t1", TaskState.TaskKilled);
-        await WaitUntilAsync(() => !IsAlive(service), "the service to be killed");
+        await Eventually.TrueAsync(() => !IsAlive(service), "the service to be killed", WaitTimeout);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Drover.Testing.Standins.Cassandra;
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;
+using Drover.Testing;
 using YamlDotNet.RepresentationModel;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
@@ -54,7 +55,7 @@ public sealed class CassandraNodeTests : IAsyncLifetime
         node.Config["health.interval"] = "300ms";
         node.Config["health.timeout"] = "10secs";
         node.Config["health.grace"] = "90secs";
-        var (native, storage, jmx) = (FreePort(), FreePort(), FreePort());
+        var (native, storage, jmx) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var task = NodeTask("cass-1", node, ("native", native), ("storage", storage), ("jmx", jmx));
         task.KillPolicy = new KillPolicy { GracePeriod = new DurationInfo { Nanoseconds = 40L * 1_000_000_000 } };
         await h.LaunchAsync(task);
@@ -69,7 +70,7 @@ public sealed class CassandraNodeTests : IAsyncLifetime
         Assert.Equal(storage.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)root["storage_port"]).Value);
 
         await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "c1", TaskId = "cass-1", Operation = "cleanup" }.ToByteString());
-        await WaitUntilAsync(() => h.Agent.Messages.Count >= 1, "the cleanup reply");
+        await Eventually.TrueAsync(() => h.Agent.Messages.Count >= 1, "the cleanup reply", WaitTimeout);
         var reply = AdminReply.Parser.ParseFrom(h.Agent.Messages[0]);
         Assert.True(reply.Outcome == AdminReply.Types.Outcome.Succeeded, $"{reply.Outcome}: {reply.Output}");
 

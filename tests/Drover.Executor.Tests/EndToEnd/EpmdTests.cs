@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -6,11 +5,14 @@ using System.Text;
 using Drover.Epmd;
 using Drover.Registry;
 using Drover.Registry.Epmd;
+using CliWrap;
 using Drover.Testing;
+using Drover.Testing.Programs;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
 using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
+using Erlang = Drover.Testing.Erlang.ErlangNode;
 
 namespace Drover.Executor.Tests.EndToEnd;
 
@@ -36,8 +38,8 @@ public class EpmdTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeep
     {
         var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
         var names = new[] { "a", "b", "c" };
-        var ports = names.ToDictionary(n => n, _ => FreePort());
-        var metrics = FreePort();
+        var ports = names.ToDictionary(n => n, _ => FreePort.Next());
+        var metrics = FreePort.Next();
         var harnesses = new List<ExecutorHarness>();
         try
         {
@@ -68,7 +70,7 @@ public class EpmdTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeep
                  || N <- Nodes, M <- ["a", "b", "c"]],
                 halt().
                 """;
-            var output = await RunErlangAsync("driver", ports["a"], Eval, hidden: true);
+            var output = await Erlang.RunAsync("driver", ports["a"], Eval, Deadline, hidden: true);
             foreach (var n in names)
             {
                 foreach (var m in names.Where(m => m != n))
@@ -125,158 +127,59 @@ public class EpmdTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeep
     public async Task WithoutZooKeeper_TheServiceGetsErlEpmdPort_AndLookupsAreLocal()
     {
         await using var h = await StartAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(NodeTask("e2", GenericNode("printf %s \"$ERL_EPMD_PORT\" > epmd_port; exec sleep 1000"), ("epmd", port)));
         await h.WaitForStateAsync("e2", TaskState.TaskRunning);
 
         var file = Path.Combine(h.Sandbox, "epmd_port");
-        await WaitUntilAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, "the service to write its ERL_EPMD_PORT");
+        await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, "the service to write its ERL_EPMD_PORT", WaitTimeout);
         Assert.Equal(port.ToString(CultureInfo.InvariantCulture), File.ReadAllText(file));
         Assert.Equal(new byte[] { 119, 1 }, PortPlease(port, "nobody"));
-        await WaitUntilAsync(() => h.Executor.ReadStderr().Contains("cEPMD lookups are local only", StringComparison.Ordinal), "the log to say so");
+        await Eventually.TrueAsync(() => h.Executor.ReadStderr().Contains("cEPMD lookups are local only", StringComparison.Ordinal), "the log to say so", WaitTimeout);
     }
 
     [Fact]
     public async Task Standalone_RegistersAnOperatorsNodeInTheCluster_ResolvesThroughOtherCEpmds_AndUnregistersOnSigterm()
     {
         var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
-        var port = FreePort();
-        var start = new ProcessStartInfo(ExecutorBinary())
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "cepmd", "--zookeeper", zookeeper.Server.ConnectString, "--cluster", "erl", "--framework", framework, "--port", port.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var standalone = Process.Start(start)!;
-        var stderr = new StringBuilder();
-        standalone.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr)
-            {
-                stderr.AppendLine(e.Data);
-            }
-        };
-        standalone.BeginErrorReadLine();
-        string Stderr()
-        {
-            lock (stderr)
-            {
-                return stderr.ToString();
-            }
-        }
+        var port = FreePort.Next();
+        await using var standalone = RunningProgram.Start(Cli.Wrap(ExecutorBinary()).WithArguments(
+            ["cepmd", "--zookeeper", zookeeper.Server.ConnectString, "--cluster", "erl", "--framework", framework, "--port", port.ToString(CultureInfo.InvariantCulture)]));
 
-        Process? op = null;
-        try
-        {
-            await Eventually.TrueAsync(() => Stderr().Contains("cEPMD listening on 127.0.0.1:", StringComparison.Ordinal), "the standalone cEPMD to listen", Deadline);
-            op = StartErlang("op", port, Directory.CreateTempSubdirectory("drover-epmd-op-").FullName);
+        await Eventually.TrueAsync(() => standalone.Output.Contains("cEPMD listening on 127.0.0.1:", StringComparison.Ordinal), "the standalone cEPMD to listen", Deadline);
+        using var op = Erlang.Start("op", port);
 
-            await using var reader = await zookeeper.Server.ConnectAsync();
-            var opPath = $"/drover/{framework}/clusters/erl/epmd/op";
-            await Eventually.TrueAsync(async () => await reader.ExistsAsync(opPath) is not null, "the operator's node in the cluster's epmd/", Deadline);
-            Assert.Null(EpmdRecordJson.Parse((await reader.GetDataAsync(opPath)).Data).Host);
+        await using var reader = await zookeeper.Server.ConnectAsync();
+        var opPath = $"/drover/{framework}/clusters/erl/epmd/op";
+        await Eventually.TrueAsync(async () => await reader.ExistsAsync(opPath) is not null, "the operator's node in the cluster's epmd/", Deadline);
+        Assert.Null(EpmdRecordJson.Parse((await reader.GetDataAsync(opPath)).Data).Host);
 
-            // Another agent's cEPMD (in process, its own ZooKeeper session) resolves it and refuses its name.
-            var options = new RegistryOptions { ConnectString = zookeeper.Server.ConnectString, Framework = framework };
-            await using var store = new ZooKeeperEpmdRegistry(options, "erl");
-            await using var agent = new EpmdServer(new EpmdServerOptions { Host = "127.0.0.1" }, store);
-            await agent.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
-            var output = await RunErlangAsync("driver", agent.LocalEndPoint.Port, "io:format(\"PING ~p~n\", [net_adm:ping('op@127.0.0.1')]), halt().", hidden: true);
-            Assert.Contains("PING pong", output, StringComparison.Ordinal);
-            var clash = await RunErlangAsync("op", agent.LocalEndPoint.Port, "halt().");
-            Assert.Contains("in use", clash, StringComparison.Ordinal);
-            // Without --host, NAMES lists the whole cluster.
-            Assert.Contains("name op at port", Encoding.ASCII.GetString(Names(port)), StringComparison.Ordinal);
+        // Another agent's cEPMD (in process, its own ZooKeeper session) resolves it and refuses its name.
+        var options = new RegistryOptions { ConnectString = zookeeper.Server.ConnectString, Framework = framework };
+        await using var store = new ZooKeeperEpmdRegistry(options, "erl");
+        await using var agent = new EpmdServer(new EpmdServerOptions { Host = "127.0.0.1" }, store);
+        await agent.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var output = await Erlang.RunAsync("driver", agent.LocalEndPoint.Port, "io:format(\"PING ~p~n\", [net_adm:ping('op@127.0.0.1')]), halt().", Deadline, hidden: true);
+        Assert.Contains("PING pong", output, StringComparison.Ordinal);
+        var clash = await Erlang.RunAsync("op", agent.LocalEndPoint.Port, "halt().", Deadline);
+        Assert.Contains("in use", clash, StringComparison.Ordinal);
+        // Without --host, NAMES lists the whole cluster.
+        Assert.Contains("name op at port", Encoding.ASCII.GetString(Names(port)), StringComparison.Ordinal);
 
-            Assert.True(Signals.Send(standalone.Id, Signals.Term));
-            using var exit = new CancellationTokenSource(Deadline);
-            await standalone.WaitForExitAsync(exit.Token);
-            Assert.Equal(0, standalone.ExitCode);
-            Assert.Null(await reader.ExistsAsync(opPath));
-            var log = Stderr();
-            Assert.Contains("epmd: registered op@? port", log, StringComparison.Ordinal);
-            Assert.Contains("stopping on SIGTERM", log, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!standalone.HasExited)
-            {
-                standalone.Kill();
-            }
-            if (op is { HasExited: false })
-            {
-                op.Kill(entireProcessTree: true);
-            }
-            op?.Dispose();
-        }
+        Assert.True(Signals.Send(standalone.Pid, Signals.Term));
+        Assert.Equal(0, await standalone.WaitForExitAsync(Deadline));
+        Assert.Null(await reader.ExistsAsync(opPath));
+        var log = standalone.Output;
+        Assert.Contains("epmd: registered op@? port", log, StringComparison.Ordinal);
+        Assert.Contains("stopping on SIGTERM", log, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Standalone_WithBadArguments_ExitsWithUsage()
     {
-        var start = new ProcessStartInfo(ExecutorBinary()) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "cepmd", "--cluster", "erl" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("--zookeeper is required", stderr, StringComparison.Ordinal);
-    }
-
-    private static Process StartErlang(string name, int epmdPort, string home, string? eval = null, bool hidden = false)
-    {
-        var start = new ProcessStartInfo("/usr/bin/erl")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        start.Environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["HOME"] = home;
-        foreach (var arg in new[] { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@127.0.0.1", "-setcookie", "drover" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        if (hidden)
-        {
-            start.ArgumentList.Add("-hidden");
-        }
-        if (eval is not null)
-        {
-            start.ArgumentList.Add("-eval");
-            start.ArgumentList.Add(eval);
-        }
-        return Process.Start(start)!;
-    }
-
-    /// <summary>Runs an Erlang node that evaluates <paramref name="eval"/> (ending in halt()) and returns what it printed.</summary>
-    private static async Task<string> RunErlangAsync(string name, int epmdPort, string eval, bool hidden = false)
-    {
-        var home = Directory.CreateTempSubdirectory("drover-epmd-erl-").FullName;
-        using var process = StartErlang(name, epmdPort, home, eval, hidden);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(Deadline);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        return await stdout + await stderr;
+        var run = await ExternalProgram.RunAsync(Cli.Wrap(ExecutorBinary()).WithArguments(["cepmd", "--cluster", "erl"]), Deadline);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--zookeeper is required", run.Output, StringComparison.Ordinal);
     }
 
     private static byte[] PortPlease(int port, string name)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Drover.Mesos;
 using Drover.Testing;
 using Drover.Testing.Mesos;
@@ -141,9 +139,9 @@ public sealed class ExecutorHarness : IAsyncDisposable
     {
         var path = Path.Combine(Sandbox, name);
         var pid = 0;
-        await WaitUntilAsync(
+        await Eventually.TrueAsync(
             () => File.Exists(path) && File.ReadAllText(path).Trim() is var text && text.Length > 0 && int.TryParse(text, out pid),
-            $"the service to write {name}");
+            $"the service to write {name}", WaitTimeout);
         return pid;
     }
 
@@ -187,13 +185,6 @@ public sealed class ExecutorHarness : IAsyncDisposable
         return builder.Build();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Alive and not a zombie (an orphan whose reaper is gone stays a zombie on some hosts).</summary>
     public static bool IsAlive(int pid)
     {
@@ -208,9 +199,6 @@ public sealed class ExecutorHarness : IAsyncDisposable
             return false;
         }
     }
-
-    public static Task WaitUntilAsync(Func<bool> condition, string description, TimeSpan? timeout = null) =>
-        Eventually.TrueAsync(condition, description, timeout ?? WaitTimeout);
 
     /// <summary>Every update as Mesos' own executors make them.</summary>
     public static void AssertWellFormed(ExecutorHarness h, IReadOnlyList<TaskStatus> updates)

@@ -1,4 +1,5 @@
 using Drover.Mesos.V1;
+using Drover.Testing;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
@@ -101,7 +102,7 @@ public class HealthCheckTests
     public async Task HttpAndTcpChecks_AgainstARealServer()
     {
         await using var h = await StartAsync();
-        var (webPort, dataPort) = (FreePort(), FreePort());
+        var (webPort, dataPort) = (FreePort.Next(), FreePort.Next());
         var http = CommandTask("web", "exec /usr/bin/python3 -m http.server --bind 127.0.0.1 $PORT_HTTP", ports: [("http", webPort)]);
         http.HealthCheck = new HealthCheck
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Drover.Mesos.V1;
+using Drover.Testing;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -14,7 +15,7 @@ public class KillTests
     private static Task RunningWithTrapAsync(ExecutorHarness h, string taskId) =>
         Task.WhenAll(
             h.WaitForStateAsync(taskId, TaskState.TaskRunning),
-            WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "trapped")), "the service to set its trap"));
+            Eventually.TrueAsync(() => File.Exists(Path.Combine(h.Sandbox, "trapped")), "the service to set its trap", WaitTimeout));
 
     [Fact]
     public async Task Kill_ServiceThatExitsOnSigterm_IsKilledWithinGrace()
@@ -30,7 +31,7 @@ public class KillTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: SIGTERM should have ended it");
         Assert.Equal([TaskState.TaskStarting, TaskState.TaskRunning, TaskState.TaskKilled], h.StatesOf("t1"));
         Assert.Equal("Command exited with status 0", killed.Message);
-        await WaitUntilAsync(() => File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("got TERM", StringComparison.Ordinal), "the trap's output");
+        await Eventually.TrueAsync(() => File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("got TERM", StringComparison.Ordinal), "the trap's output", WaitTimeout);
     }
 
     [Fact]
@@ -105,7 +106,7 @@ public class KillTests
         await h.KillAsync("t1");
         await h.WaitForStateAsync("t1", TaskState.TaskKilled);
 
-        await WaitUntilAsync(() => !IsAlive(grandchild), $"grandchild {grandchild} to die");
+        await Eventually.TrueAsync(() => !IsAlive(grandchild), $"grandchild {grandchild} to die", WaitTimeout);
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public class KillTests
         await h.LaunchAsync(CommandTask("b", IgnoresTerm.Replace("trapped", "b.trapped", StringComparison.Ordinal)));
         await h.WaitForStateAsync("a", TaskState.TaskRunning);
         await h.WaitForStateAsync("b", TaskState.TaskRunning);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "a.trapped")) && File.Exists(Path.Combine(h.Sandbox, "b.trapped")), "both traps");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(h.Sandbox, "a.trapped")) && File.Exists(Path.Combine(h.Sandbox, "b.trapped")), "both traps", WaitTimeout);
 
         await h.ShutdownAsync();
 
@@ -136,6 +137,6 @@ public class KillTests
 
         h.Executor.Kill(9);
 
-        await WaitUntilAsync(() => !IsAlive(service) && !IsAlive(grandchild), $"service {service} and grandchild {grandchild} to die after the executor");
+        await Eventually.TrueAsync(() => !IsAlive(service) && !IsAlive(grandchild), $"service {service} and grandchild {grandchild} to die after the executor", WaitTimeout);
     }
 }

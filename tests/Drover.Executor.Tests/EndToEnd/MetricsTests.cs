@@ -1,4 +1,7 @@
+using System.Net;
+using Drover.Metrics.Http;
 using Drover.Testing;
+using Drover.Testing.Net;
 using Drover.Testing.Prometheus;
 using Drover.Mesos.V1;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
@@ -12,7 +15,7 @@ public class MetricsTests
     public async Task Metrics_RealScrape_PassesPromtool_AndPrometheusQueriesIt()
     {
         await using var h = await StartAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
@@ -35,7 +38,7 @@ public class MetricsTests
     public async Task Metrics_LogsAndLabels_NeverCarryTheAuthenticationToken()
     {
         await using var h = await StartAsync(token: "super-secret-token");
-        var port = FreePort();
+        var port = FreePort.Next();
         await h.LaunchAsync(CommandTask("t1", "env; exec sleep 1000", ports: [("metrics", port)]));
         await h.WaitForStateAsync("t1", TaskState.TaskRunning);
 
@@ -43,8 +46,38 @@ public class MetricsTests
 
         Assert.DoesNotContain("super-secret-token", text, StringComparison.Ordinal);
         Assert.DoesNotContain("super-secret-token", await h.Executor.ReadStderrAsync(), StringComparison.Ordinal);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")) && File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")).Contains("MESOS_SANDBOX=", StringComparison.Ordinal), "the service's environment dump", WaitTimeout);
         Assert.DoesNotContain("super-secret-token", File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "t1", "stdout")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_UnderAFloodOfSilentAndHalfSentConnections_TheScrapeIsStillAnswered()
+    {
+        await using var h = await StartAsync();
+        var port = FreePort.Next();
+        await h.LaunchAsync(CommandTask("t1", "exec sleep 1000", ports: [("metrics", port)]));
+        await h.WaitForStateAsync("t1", TaskState.TaskRunning);
+        await ScrapeUntilAsync(port, "drover_executor_tasks");
+        var before = OpenDescriptors.Count(h.Executor.Pid);
+
+        // One client holds 1,500 connections: silent, half a request head, or a whole request then idle.
+        var target = new IPEndPoint(IPAddress.Loopback, port);
+        await using var flood = await ConnectionFlood.OpenAsync(target, 1500, i => (i % 3) switch
+        {
+            0 => [],
+            1 => "GET /metr"u8.ToArray(),
+            _ => "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(),
+        });
+
+        // Far below the executor's 10 s head timeout and 5 min keep-alive: only a newcomer let in at once is
+        // answered within it (before eviction, every scrape got 503 until the flood went away).
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        Assert.Contains("drover_executor_tasks", text, StringComparison.Ordinal);
+        // The executor holds no more descriptors than the server's slots beyond what it had.
+        await Eventually.TrueAsync(
+            () => OpenDescriptors.Count(h.Executor.Pid) - before <= MetricsServerOptions.DefaultMaxConnections + 4,
+            "the executor's descriptors to stay within its metrics server's connection slots", WaitTimeout);
     }
 
     /// <summary>Scrapes the executor's /metrics until the text holds <paramref name="expected"/>.</summary>

@@ -1,6 +1,7 @@
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;
+using Drover.Testing;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -22,7 +23,7 @@ public class PersonalityTests
     public async Task NodeSpec_http_check_with_body_reports_healthy_then_unhealthy_and_kills()
     {
         await using var h = await StartAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         var node = GenericNode("mkdir -p www && echo OK > www/ping && exec /usr/bin/python3 -m http.server $PORT_HTTP --bind 127.0.0.1 --directory www");
         node.HealthChecks.Add(Quick(new CheckSpec { Name = "ping", Http = new HttpCheck { Port = "http", Path = "/ping", BodyContains = "OK" } }));
         await h.LaunchAsync(NodeTask("n1", node, ("http", port)));
@@ -45,7 +46,7 @@ public class PersonalityTests
         await using var h = await StartAsync();
         var node = GenericNode("exec sleep 1000");
         node.HealthChecks.Add(Quick(new CheckSpec { Tcp = new TcpCheck { Port = "native" } }));
-        await h.LaunchAsync(NodeTask("n1", node, ("http", FreePort())));
+        await h.LaunchAsync(NodeTask("n1", node, ("http", FreePort.Next())));
 
         var failed = await h.WaitForStateAsync("n1", TaskState.TaskFailed);
         Assert.Equal(Mesos.V1.TaskStatus.Types.Reason.TaskInvalid, failed.Reason);
@@ -83,7 +84,7 @@ public class PersonalityTests
         await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "r1", TaskId = "n1", Operation = "repair" }.ToByteString());
         await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "r2", TaskId = "nope", Operation = "repair" }.ToByteString());
 
-        await WaitUntilAsync(() => h.Agent.Messages.Count >= 2, "two admin replies");
+        await Eventually.TrueAsync(() => h.Agent.Messages.Count >= 2, "two admin replies", WaitTimeout);
         var replies = h.Agent.Messages.Select(m => AdminReply.Parser.ParseFrom(m)).ToDictionary(r => r.RequestId);
         Assert.Equal(2, replies.Count);
         Assert.Equal(AdminReply.Types.Outcome.Rejected, replies["r1"].Outcome);

@@ -2,6 +2,7 @@ using Drover.Registry;
 using Drover.Testing.ZooKeeper;
 using Drover.V1;
 using Drover.Mesos.V1;
+using Drover.Testing;
 using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
@@ -21,7 +22,7 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
     {
         var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
         await using var h = await StartAsync();
-        var (http, metrics) = (FreePort(), FreePort());
+        var (http, metrics) = (FreePort.Next(), FreePort.Next());
         var spec = RegisteredNode(framework, "exec sleep 1000");
         spec.Node = "ring-1";
         await h.LaunchAsync(NodeTask("n1", spec, ("http", http), ("metrics", metrics)));
@@ -30,12 +31,12 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
         await using var reader = await zookeeper.Server.ConnectAsync();
         var nodePath = $"/drover/{framework}/clusters/ring/nodes/ring-1";
         NodeRecord? record = null;
-        await WaitUntilAsync(() =>
+        await Eventually.TrueAsync(() =>
         {
             var data = reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is null ? null : reader.GetDataAsync(nodePath).GetAwaiter().GetResult();
             record = data is null ? null : NodeRecordJson.Parse(data.Data);
             return record?.State == NodeState.Running;
-        }, "the endpoint record in ZooKeeper");
+        }, "the endpoint record in ZooKeeper", WaitTimeout);
 
         Assert.Equal("ring", record!.Cluster);
         Assert.Equal("generic", record.Kind);
@@ -51,7 +52,7 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
 
         await h.KillAsync("n1");
         await h.WaitForStateAsync("n1", TaskState.TaskKilled);
-        await WaitUntilAsync(() => reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is null, "the endpoint record to be removed");
+        await Eventually.TrueAsync(() => reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is null, "the endpoint record to be removed", WaitTimeout);
         Assert.Empty((await reader.GetChildrenAsync($"/drover/{framework}/clusters/ring/members")).Children);
         Assert.Equal(0, await h.Executor.WaitForExitAsync(WaitTimeout));
     }
@@ -68,17 +69,17 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
             MaxRestarts = 1,
             InitialBackoff = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
         };
-        await h.LaunchAsync(NodeTask("n2", spec, ("http", FreePort())));
+        await h.LaunchAsync(NodeTask("n2", spec, ("http", FreePort.Next())));
 
         await using var reader = await zookeeper.Server.ConnectAsync();
         var nodePath = $"/drover/{framework}/clusters/ring/nodes/ring-2";
-        await WaitUntilAsync(() =>
+        await Eventually.TrueAsync(() =>
             reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is not null
             && NodeRecordJson.Parse(reader.GetDataAsync(nodePath).GetAwaiter().GetResult().Data).State == NodeState.Restarting,
-            "the record to say Restarting during the backoff");
+            "the record to say Restarting during the backoff", WaitTimeout);
 
         await h.WaitForStateAsync("n2", TaskState.TaskFailed);
-        await WaitUntilAsync(() => reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is null, "the record to go with TASK_FAILED");
+        await Eventually.TrueAsync(() => reader.ExistsAsync(nodePath).GetAwaiter().GetResult() is null, "the record to go with TASK_FAILED", WaitTimeout);
     }
 
     [Fact]
@@ -87,7 +88,7 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
         await using var h = await StartAsync();
         var spec = RegisteredNode("fw", "exec sleep 1000");
         spec.Zookeeper.Connect = "";
-        await h.LaunchAsync(NodeTask("n3", spec, ("http", FreePort())));
+        await h.LaunchAsync(NodeTask("n3", spec, ("http", FreePort.Next())));
 
         var failed = await h.WaitForStateAsync("n3", TaskState.TaskFailed);
         Assert.Contains("NodeSpec.zookeeper", failed.Message, StringComparison.Ordinal);
@@ -100,6 +101,6 @@ public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<Zoo
         await h.LaunchAsync(NodeTask("n4", GenericNode("exec sleep 1000")));
         await h.WaitForStateAsync("n4", TaskState.TaskRunning);
 
-        await WaitUntilAsync(() => h.Executor.ReadStderr().Contains("runs without a registry", StringComparison.Ordinal), "the log to say so");
+        await Eventually.TrueAsync(() => h.Executor.ReadStderr().Contains("runs without a registry", StringComparison.Ordinal), "the log to say so", WaitTimeout);
     }
 }

@@ -38,7 +38,7 @@ public sealed class RiakNodeTests(ZooKeeperServerFixture zookeeper) : IClassFixt
         node.Config["health.grace"] = "60secs";
         node.Config["health.consecutive_failures"] = "2";
         await h.LaunchAsync(NodeTask("riak1", node,
-            ("http", FreePort()), ("pb", FreePort()), ("handoff", FreePort()), ("disterl", FreePort()), ("epmd", FreePort())));
+            ("http", FreePort.Next()), ("pb", FreePort.Next()), ("handoff", FreePort.Next()), ("disterl", FreePort.Next()), ("epmd", FreePort.Next())));
 
         await h.WaitForUpdateAsync("riak1", u => u.HasHealthy && u.Healthy);
         Assert.Equal([TaskState.TaskStarting, TaskState.TaskRunning, TaskState.TaskRunning], h.StatesOf("riak1"));
@@ -51,7 +51,7 @@ public sealed class RiakNodeTests(ZooKeeperServerFixture zookeeper) : IClassFixt
         Assert.Equal("riak1", record.Name);
 
         await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "ring", TaskId = "riak1", Operation = "ringready" }.ToByteString());
-        await WaitUntilAsync(() => h.Agent.Messages.Count >= 1, "the admin reply");
+        await Eventually.TrueAsync(() => h.Agent.Messages.Count >= 1, "the admin reply", WaitTimeout);
         var reply = AdminReply.Parser.ParseFrom(h.Agent.Messages[0]);
         Assert.Equal(AdminReply.Types.Outcome.Succeeded, reply.Outcome);
         Assert.StartsWith("TRUE All nodes agree on the ring", reply.Output, StringComparison.Ordinal);

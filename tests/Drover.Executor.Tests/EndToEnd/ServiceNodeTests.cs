@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Drover.Testing;
 using Drover.Testing.Standins.Drill;
 using Drover.Testing.Standins.Quobyte;
 using Drover.Testing.ZooKeeper;
@@ -53,7 +54,7 @@ public sealed class ServiceNodeTests(ZooKeeperServerFixture zookeeper) : IClassF
             Zookeeper = new ZooKeeperSpec { Connect = zookeeper.Server.ConnectString },
         };
         FastChecks(node);
-        var (user, control, data, http) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (user, control, data, http) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         var task = NodeTask("bit-1", node, ("user", user), ("control", control), ("data", data), ("http", http));
         task.KillPolicy = new KillPolicy { GracePeriod = new DurationInfo { Nanoseconds = 30L * 1_000_000_000 } };
         await h.LaunchAsync(task);
@@ -92,7 +93,7 @@ public sealed class ServiceNodeTests(ZooKeeperServerFixture zookeeper) : IClassF
         };
         node.Config["service"] = "registry";
         FastChecks(node, failures: "2");
-        await h.LaunchAsync(NodeTask("reg-1", node, ("rpc", FreePort()), ("http", FreePort())));
+        await h.LaunchAsync(NodeTask("reg-1", node, ("rpc", FreePort.Next()), ("http", FreePort.Next())));
 
         await h.WaitForUpdateAsync("reg-1", u => u.HasHealthy && u.Healthy);
         Assert.Single(Directory.EnumerateFiles(Path.Combine(h.Sandbox, "drover"), "host.cfg", SearchOption.AllDirectories));

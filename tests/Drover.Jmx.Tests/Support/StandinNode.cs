@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Drover.Posix;
 using Drover.Testing;
 using Drover.Testing.Standins.Cassandra;
-using Drover.Testing.ZooKeeper;
 
 namespace Drover.Jmx.Tests.Support;
 

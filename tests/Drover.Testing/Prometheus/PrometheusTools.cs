@@ -1,8 +1,6 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
+using CliWrap;
+using Drover.Testing.Programs;
 
 namespace Drover.Testing.Prometheus;
 
@@ -12,89 +10,39 @@ public static class ExternalProcess
     public const string Promtool = "/usr/bin/promtool";
     public const string Prometheus = "/usr/bin/prometheus";
 
-    public static void RequireBinary(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException($"{path} is missing: install the Debian package 'prometheus' (apt-get install prometheus).");
-        }
-    }
+    public static void RequireBinary(string path) => ExternalProgram.Require(path, "prometheus");
 
     /// <summary>Runs to completion with <paramref name="stdin"/> as input; returns exit code and combined output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string path, string arguments, string stdin)
     {
         RequireBinary(path);
-        var start = new ProcessStartInfo(path, arguments)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.StandardInput.WriteAsync(stdin);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The tool stopped reading early (it found an error); its exit code and output tell why.
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>A port free right now on 127.0.0.1, for a program that cannot be told to pick its own.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // A tool that stops reading early (it found an error) is fine: its exit code and output tell why.
+        var run = await ExternalProgram.RunAsync(
+            Cli.Wrap(path).WithArguments(arguments).WithStandardInputPipe(PipeSource.FromString(stdin)),
+            TimeSpan.FromSeconds(60));
+        return run.ExitCode is { } exitCode ? (exitCode, run.Output) : throw new TimeoutException($"{path} {arguments} ran over 60 s:\n{run.Output}");
     }
 }
 
 /// <summary>A Prometheus server scraping one target every second, in a temporary directory.</summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly RunningProgram _program;
     private readonly string _directory;
-    private readonly StringBuilder _log = new();
 
-    private PrometheusServer(Process process, string directory, int port)
+    private PrometheusServer(RunningProgram program, string directory, int port)
     {
-        _process = process;
+        _program = program;
         _directory = directory;
         Port = port;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
 
     public int Port { get; }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    /// <summary>The server's process id (it is gone once the server is disposed).</summary>
+    public int Pid => _program.Pid;
+
+    public string Log => _program.Output;
 
     public static PrometheusServer Start(int targetPort)
     {
@@ -109,69 +57,52 @@ public sealed class PrometheusServer : IAsyncDisposable
             "  - job_name: drover\n" +
             "    static_configs:\n" +
             $"      - targets: ['127.0.0.1:{targetPort}']\n");
-        var port = ExternalProcess.FreePort();
-        var start = new ProcessStartInfo(ExternalProcess.Prometheus)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add($"--config.file={config}");
-        start.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(directory, "data")}");
-        start.ArgumentList.Add($"--web.listen-address=127.0.0.1:{port}");
-        return new PrometheusServer(Process.Start(start)!, directory, port);
+        var port = FreePort.Next();
+        var program = RunningProgram.Start(Cli.Wrap(ExternalProcess.Prometheus).WithArguments(
+        [
+            $"--config.file={config}",
+            $"--storage.tsdb.path={Path.Combine(directory, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+        ]));
+        return new PrometheusServer(program, directory, port);
     }
 
     /// <summary>Polls the HTTP API until <paramref name="query"/> returns exactly one series; returns it.</summary>
     public async Task<JsonElement> QuerySingleAsync(string query, TimeSpan patience)
     {
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow + patience;
         var last = "(no answer yet)";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        JsonElement series = default;
+        var uri = new Uri($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(query)}");
+        await Eventually.TrueAsync(
+            async () =>
             {
-                var uri = new Uri($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(query)}");
-                last = await http.GetStringAsync(uri);
-                using var document = JsonDocument.Parse(last);
-                var result = document.RootElement.GetProperty("data").GetProperty("result");
-                if (result.GetArrayLength() == 1)
+                try
                 {
-                    return result[0].Clone();
+                    last = await http.GetStringAsync(uri);
+                    using var document = JsonDocument.Parse(last);
+                    var result = document.RootElement.GetProperty("data").GetProperty("result");
+                    if (result.GetArrayLength() != 1)
+                    {
+                        return false;
+                    }
+                    series = result[0].Clone();
+                    return true;
                 }
-            }
-            catch (HttpRequestException error)
-            {
-                last = error.Message; // not listening yet
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"No single series for '{query}' within {patience}. Last answer: {last}\nPrometheus log:\n{Log}");
+                catch (HttpRequestException error)
+                {
+                    last = error.Message; // not listening yet
+                    return false;
+                }
+            },
+            () => $"a single series for '{query}'. Last answer: {last}\nPrometheus log:\n{Log}",
+            patience);
+        return series;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+        await _program.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
     }
 }

@@ -1,13 +1,15 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CliWrap;
+using Drover.Testing.Programs;
 
 namespace Drover.Testing.ZooKeeper;
 
 /// <summary>
 /// A real ZooKeeper 3.8 server (Debian's package) in a JVM of its own, on loopback ports chosen at run
 /// time, with a temporary data directory. The tick is short so session timeouts can be short; the JVM
-/// is killed on dispose, and a reaper shell kills it too if the test process dies first.
+/// is killed on dispose (and found gone before dispose returns), and a reaper shell kills it too if the
+/// test process dies first. Both run through CliWrap (<see cref="RunningProgram"/>).
 /// </summary>
 public sealed class ZooKeeperServer : IAsyncDisposable
 {
@@ -22,8 +24,8 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     private readonly string _configPath;
     private readonly string _logPath;
     private readonly string _jvmOptions;
-    private Process? _jvm;
-    private Process? _reaper;
+    private RunningProgram? _jvm;
+    private RunningProgram? _reaper;
 
     private ZooKeeperServer(int id, string directory, int clientPort, IReadOnlyList<string> quorum, string jvmOptions)
     {
@@ -110,7 +112,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         _jvm = StartShell(java);
         // If the test process dies (crash, kill), nothing would stop the JVM: this shell does, and only then.
         _reaper = StartShell(
-            $"while kill -0 {_jvm.Id} 2>/dev/null; do if ! kill -0 {Environment.ProcessId} 2>/dev/null; then kill -9 {_jvm.Id}; exit 0; fi; sleep 1; done");
+            $"while kill -0 {_jvm.Pid} 2>/dev/null; do if ! kill -0 {Environment.ProcessId} 2>/dev/null; then kill -9 {_jvm.Pid}; exit 0; fi; sleep 1; done");
     }
 
     /// <summary>Waits until the server answers srvr with a mode (standalone, leader or follower).</summary>
@@ -120,7 +122,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         {
             if (_jvm is { HasExited: true })
             {
-                throw new InvalidOperationException($"ZooKeeper server {Id} exited with {_jvm.ExitCode}:\n{LogTail()}");
+                throw new InvalidOperationException($"ZooKeeper server {Id} exited with {_jvm.ExitCode}:\n{LogTail()}\n{_jvm.Output}");
             }
             var answer = await FourLetterWord.SendAsync(ClientPort, "srvr");
             return answer?.Contains("Mode: ", StringComparison.Ordinal) == true;
@@ -137,12 +139,9 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     /// <summary>SIGKILL: the server dies as in a crash, without closing anything.</summary>
     public void Kill()
     {
-        if (_jvm is { HasExited: false })
-        {
-            _jvm.Kill();
-            _jvm.WaitForExit();
-        }
-        StopReaper();
+        _jvm?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _reaper?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _reaper = null;
     }
 
     public async Task RestartAsync()
@@ -165,10 +164,16 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        Kill();
-        _jvm?.Dispose();
+        if (_jvm is not null)
+        {
+            await _jvm.DisposeAsync();
+        }
+        if (_reaper is not null)
+        {
+            await _reaper.DisposeAsync();
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -177,25 +182,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         {
             // A leftover temp dir is harmless; a failed cleanup must not fail the tests.
         }
-        return ValueTask.CompletedTask;
     }
 
-    private void StopReaper()
-    {
-        if (_reaper is { HasExited: false })
-        {
-            _reaper.Kill();
-            _reaper.WaitForExit();
-        }
-        _reaper?.Dispose();
-        _reaper = null;
-    }
-
-    private static Process StartShell(string script)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(script);
-        return Process.Start(info) ?? throw new InvalidOperationException("Could not start /bin/sh.");
-    }
+    private static RunningProgram StartShell(string script) => RunningProgram.Start(Cli.Wrap("/bin/sh").WithArguments(["-c", script]));
 }

@@ -3,7 +3,6 @@ using Drover.Executor.Personalities.Quobyte;
 using Drover.Executor.Tests.Personalities.Drill;
 using Drover.Testing;
 using Drover.Testing.Standins.Quobyte;
-using Drover.Testing.ZooKeeper;
 using Drover.V1;
 using Signals = Drover.Posix.Signals;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Drover.Executor.Personalities.Riak;
+using Drover.Testing;
 
 namespace Drover.Executor.Tests.Personalities.Riak;
 
@@ -61,7 +62,7 @@ public class RiakPingProbeTests
     [Fact]
     public async Task NothingListening_IsUnhealthy()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         await using var probe = new RiakPingProbe(port);
 
         var result = await probe.ProbeAsync(CancellationToken.None);
@@ -205,10 +206,4 @@ public class RiakPingProbeTests
         return request.ToString();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

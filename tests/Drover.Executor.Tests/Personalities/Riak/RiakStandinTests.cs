@@ -142,10 +142,10 @@ public sealed class RiakStandinTests : IDisposable
         _cleanup.Add(new DeleteDirectory(sandbox));
         var ports = new Dictionary<string, int>(StringComparer.Ordinal)
         {
-            ["http"] = FreePort(),
-            ["pb"] = FreePort(),
-            ["handoff"] = FreePort(),
-            ["disterl"] = FreePort(),
+            ["http"] = FreePort.Next(),
+            ["pb"] = FreePort.Next(),
+            ["handoff"] = FreePort.Next(),
+            ["disterl"] = FreePort.Next(),
             ["epmd"] = cepmd.LocalEndPoint.Port,
         };
         var spec = new NodeSpec { Cluster = "standin", Node = name, Kind = ServiceKind.Riak, InstallDir = install.Directory };
@@ -187,12 +187,6 @@ public sealed class RiakStandinTests : IDisposable
         return new LaunchedNode(context, plan, process);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed record LaunchedNode(PersonalityContext Context, ServicePlan Plan, RiakStandinNode Process)
     {

@@ -1,5 +1,6 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using CliWrap;
+using Drover.Testing.Programs;
 
 namespace Drover.Testing.Standins.Drill;
 
@@ -89,29 +90,17 @@ public sealed class DrillStandinInstall : IDisposable
 
         var staging = Path.Combine(Path.GetTempPath(), $"drover-drill-standin-{hash}-{Environment.ProcessId}");
         Directory.CreateDirectory(staging);
-        var start = new ProcessStartInfo("javac")
+        var javac = ExternalProgram.RunAsync(
+            Cli.Wrap("javac").WithArguments(["-proc:none", "-nowarn", "-cp", ZooKeeperClassPath, "-d", staging, source]),
+            TimeSpan.FromSeconds(120)).GetAwaiter().GetResult();
+        if (javac.TimedOut)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-proc:none", "-nowarn", "-cp", ZooKeeperClassPath, "-d", staging, source })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var javac = Process.Start(start) ?? throw new InvalidOperationException("javac did not start");
-        var stderr = javac.StandardError.ReadToEndAsync();
-        var stdout = javac.StandardOutput.ReadToEnd();
-        if (!javac.WaitForExit(120_000))
-        {
-            javac.Kill(entireProcessTree: true);
             throw new TimeoutException("javac DrillStandin.java took over 120 s");
         }
 
         if (javac.ExitCode != 0)
         {
-            throw new InvalidOperationException($"javac DrillStandin.java failed ({javac.ExitCode}): {stdout}{stderr.Result}");
+            throw new InvalidOperationException($"javac DrillStandin.java failed ({javac.ExitCode}): {javac.Output}");
         }
 
         try

@@ -1,99 +1,43 @@
-using System.Diagnostics;
-using System.Text;
+using CliWrap;
+using Drover.Testing.Programs;
 
 namespace Drover.Testing.Standins.Riak;
 
 /// <summary>
-/// A running stand-in node, started from a plan's argv and environment. It runs under
-/// System.Diagnostics.Process, like the other peers this assembly starts: a test process that also ran
-/// Drover's waitpid(-1) reaper would take Process' children from it.
+/// A running stand-in node, started from a plan's argv and environment through CliWrap, like the other peers
+/// this assembly starts (not in a test process that also runs Drover's waitpid(-1) reaper: see
+/// <see cref="ExternalProgram"/>).
 /// </summary>
 public sealed class RiakStandinNode : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly RunningProgram _program;
 
-    private RiakStandinNode(Process process)
+    private RiakStandinNode(RunningProgram program)
     {
-        _process = process;
+        _program = program;
     }
 
-    public int Pid => _process.Id;
+    public int Pid => _program.Pid;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _program.HasExited;
 
     /// <summary>What the node printed so far (stdout and stderr).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _program.Output;
 
     /// <summary>Starts <paramref name="arguments"/> (argv, argv[0] included) with exactly <paramref name="environment"/>.</summary>
     public static RiakStandinNode Start(string executable, IReadOnlyList<string> arguments, IEnumerable<KeyValuePair<string, string>> environment, string workingDirectory)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environment);
-        var start = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var argument in arguments.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Clear();
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        var node = new RiakStandinNode(process);
-        process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return node;
+        var command = Cli.Wrap(executable)
+            .WithArguments(arguments.Skip(1))
+            .WithWorkingDirectory(workingDirectory)
+            .WithEnvironmentVariables(ExternalProgram.ExactEnvironment(environment));
+        return new RiakStandinNode(RunningProgram.Start(command));
     }
 
     /// <summary>Kills the node and everything it started, and waits until it is gone.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
+    public void Kill() => _program.KillAsync().GetAwaiter().GetResult();
 
-        _process.WaitForExit();
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public void Dispose() => _program.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

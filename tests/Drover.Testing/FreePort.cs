@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Drover.Testing.ZooKeeper;
+namespace Drover.Testing;
 
-/// <summary>Loopback ports chosen at run time: bind port 0, note what the kernel gave, release it.</summary>
+/// <summary>
+/// Loopback ports chosen at run time, for a program that cannot be told to pick its own (port 0): bind port 0,
+/// note what the kernel gave, release it. The one free-port helper of the tests.
+/// </summary>
 public static class FreePort
 {
     public static int Next()
