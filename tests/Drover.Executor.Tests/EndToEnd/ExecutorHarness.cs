@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Drover.Mesos;
 using Drover.Testing;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;

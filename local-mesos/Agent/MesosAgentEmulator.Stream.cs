@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 public sealed partial class MesosAgentEmulator
 {

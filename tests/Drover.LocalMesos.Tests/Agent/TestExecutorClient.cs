@@ -1,12 +1,12 @@
 using System.Net.Http.Headers;
 using Drover.Mesos.RecordIO;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Google.Protobuf;
 using Drover.Mesos.V1;
 using Drover.Mesos.V1.Executor;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Mesos.Tests.Emulator;
+namespace Drover.LocalMesos.Tests.Agent;
 
 /// <summary>A minimal executor-side client: enough HTTP to exercise the emulator as an executor would.</summary>
 internal sealed class TestExecutorClient : IDisposable

@@ -1,6 +1,6 @@
 using Drover.Mesos.V1.Executor;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>What the emulator wrote on a subscription stream.</summary>
 /// <param name="Subscription">1 for the first accepted SUBSCRIBE, 2 for the next, ...</param>

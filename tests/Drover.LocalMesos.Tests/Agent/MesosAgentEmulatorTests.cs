@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Drover.Mesos.RecordIO;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Google.Protobuf;
 using Drover.Mesos.V1;
 using Drover.Mesos.V1.Executor;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Mesos.Tests.Emulator;
+namespace Drover.LocalMesos.Tests.Agent;
 
 /// <summary>The emulator against the agent's documented and observed behaviour (executor-http-api.md, shared/mesos-facts.md).</summary>
 public class MesosAgentEmulatorTests

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Drover.Mesos.V1;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// Builds a TaskInfo as a scheduler would send it to Drover's executor: resources (cpus, mem, disk,

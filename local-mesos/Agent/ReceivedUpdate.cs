@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Drover.Mesos.V1;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// A status update the emulated agent accepted, once per UUID: from an UPDATE call, or from the

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Drover.Mesos.V1;
 using Drover.Mesos.V1.Executor;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>The events an agent sends an executor, built the way the agent builds them.</summary>
 public static class ExecutorEvents

@@ -1,6 +1,6 @@
 using Drover.Mesos.V1;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// Who the emulated agent is and how it behaves. Defaults follow a Mesos 1.12 agent's own defaults

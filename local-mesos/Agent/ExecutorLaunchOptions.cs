@@ -1,8 +1,8 @@
-namespace Drover.Testing;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
-/// How <see cref="Mesos.MesosAgentEmulator.LaunchExecutor"/> starts an executor. The environment is
-/// built like the agent's (shared/mesos-facts.md), nothing inherited from the test process; the
+/// How <see cref="MesosAgentEmulator.LaunchExecutor"/> starts an executor. The environment is
+/// built like the agent's (as a real Mesos 1.12 agent was observed to), nothing inherited from the test process; the
 /// durations are written as Mesos duration strings ("15mins", "2secs", "5secs").
 /// </summary>
 public sealed class ExecutorLaunchOptions
@@ -22,7 +22,7 @@ public sealed class ExecutorLaunchOptions
     /// <summary>Command-line arguments after the binary.</summary>
     public IReadOnlyList<string> Arguments { get; init => field = value ?? throw new ArgumentNullException(nameof(value)); } = [];
 
-    /// <summary>MESOS_CHECKPOINT; null takes the emulator's <see cref="Mesos.MesosAgentEmulatorOptions.Checkpoint"/>. Without it the recovery variables are not set, as the agent does.</summary>
+    /// <summary>MESOS_CHECKPOINT; null takes the emulator's <see cref="MesosAgentEmulatorOptions.Checkpoint"/>. Without it the recovery variables are not set, as the agent does.</summary>
     public bool? Checkpoint { get; init; }
 
     /// <summary>MESOS_RECOVERY_TIMEOUT (only with checkpointing).</summary>

@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Drover.Mesos.V1.Executor;
 using Microsoft.AspNetCore.Http;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 public sealed partial class MesosAgentEmulator
 {

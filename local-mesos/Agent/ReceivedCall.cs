@@ -1,6 +1,6 @@
 using Drover.Mesos.V1.Executor;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>One request to the executor endpoint and how the emulator answered it.</summary>
 /// <param name="Call">The decoded call; null when the body did not decode (or was not even read: wrong method, content type, token).</param>

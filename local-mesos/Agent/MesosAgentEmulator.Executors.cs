@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Drover.Mesos;
+using Drover.Posix;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 public sealed partial class MesosAgentEmulator
 {
@@ -75,7 +76,7 @@ public sealed partial class MesosAgentEmulator
 
     /// <summary>
     /// The executor's environment, as src/slave/slave.cpp executorEnvironment() builds it for an
-    /// agent that does not pass its own environment on (shared/mesos-facts.md).
+    /// agent that does not pass its own environment on (as a real Mesos 1.12 agent was observed to).
     /// </summary>
     private Dictionary<string, string> ExecutorEnvironment(string sandbox, ExecutorLaunchOptions options)
     {
@@ -174,8 +175,8 @@ public sealed partial class MesosAgentEmulator
             Note($"executor pid {executor.Pid} did not register within {MesosDuration.Format(timeout)}: killing it");
         }
 
-        executor.KillProcessGroup(Signals.Kill);
-        executor.Kill(Signals.Kill);
+        executor.KillProcessGroup(Signals.SIGKILL);
+        executor.Kill(Signals.SIGKILL);
     }
 
     private void DisposeExecutors()

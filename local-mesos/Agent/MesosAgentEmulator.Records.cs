@@ -5,7 +5,7 @@ using Drover.Mesos.V1;
 using Drover.Mesos.V1.Executor;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 public sealed partial class MesosAgentEmulator
 {

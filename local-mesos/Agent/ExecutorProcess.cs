@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Drover.Posix;
 
-namespace Drover.Testing;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// An executor started the way a Mesos agent starts one: in a fresh sandbox (its working
@@ -84,14 +85,14 @@ public sealed class ExecutorProcess : IDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> to the executor alone (e.g. SIGKILL for "the executor was killed"). False if it is gone.</summary>
-    public bool Kill(int signal = Signals.Kill) => !HasExited && Signals.Send(Pid, signal);
+    public bool Kill(int signal = Signals.SIGKILL) => !HasExited && Signals.Send(Pid, signal);
 
     /// <summary>
     /// Sends <paramref name="signal"/> to the executor's process group, as the agent's posix launcher
     /// destroys a container (only meaningful with <see cref="ExecutorLaunchOptions.NewSession"/>).
     /// Processes that moved to groups of their own are not reached.
     /// </summary>
-    public bool KillProcessGroup(int signal = Signals.Kill) => Signals.Send(-Pid, signal);
+    public bool KillProcessGroup(int signal = Signals.SIGKILL) => Signals.SendToGroup(Pid, signal);
 
     public string ReadStdout() => ReadShared(StdoutPath);
 
@@ -124,10 +125,10 @@ public sealed class ExecutorProcess : IDisposable
         // The pid too: right after launch the session may not exist yet (setsid has not run).
         if (_newSession)
         {
-            Signals.Send(-Pid, Signals.Kill);
+            Signals.SendToGroup(Pid, Signals.SIGKILL);
         }
 
-        Kill(Signals.Kill);
+        Kill(Signals.SIGKILL);
 
         _exit.Task.Wait(TimeSpan.FromSeconds(10));
         _process.Dispose();

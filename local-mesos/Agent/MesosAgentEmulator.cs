@@ -8,11 +8,11 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// A Mesos 1.12 agent's executor API (POST /api/v1/executor) for one executor of one framework,
-/// behaving as recorded in shared/mesos-facts.md and apache/mesos src/slave/http.cpp: the same
+/// behaving as recorded in what a real Mesos 1.12 agent was observed to do and apache/mesos src/slave/http.cpp: the same
 /// checks, status codes and error texts, a chunked RecordIO stream of protobuf events per SUBSCRIBE,
 /// 202 for UPDATE and MESSAGE, ACKNOWLEDGED after updates. Tests drive it (send events, break the
 /// stream, stop and restart the agent, fail calls) and read what the executor did (calls, updates).

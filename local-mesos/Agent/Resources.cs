@@ -1,6 +1,6 @@
 using Drover.Mesos.V1;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>Builders for the resources Drover uses: scalars (cpus, mem, disk) and port ranges.</summary>
 public static class Resources

@@ -1,7 +1,7 @@
 using Drover.Testing;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 
-namespace Drover.Mesos.Tests.Emulator;
+namespace Drover.LocalMesos.Tests.Agent;
 
 /// <summary>LaunchExecutor starts a process the way the agent starts an executor (shared/mesos-facts.md).</summary>
 public sealed class ExecutorLaunchTests : IDisposable

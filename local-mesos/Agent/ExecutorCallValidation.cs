@@ -3,7 +3,7 @@ using Drover.Mesos.V1;
 using Drover.Mesos.V1.Executor;
 using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// The agent's checks of an executor Call, in its order and with its wording

@@ -1,4 +1,4 @@
-namespace Drover.Testing.Mesos;
+namespace Drover.LocalMesos.Agent;
 
 /// <summary>
 /// libprocess' Request::acceptsMediaType: no Accept header accepts everything; otherwise some media
