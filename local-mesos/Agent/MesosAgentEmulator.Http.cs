@@ -200,6 +200,7 @@ public sealed partial class MesosAgentEmulator
         else if (call.Type == Call.Types.Type.Message)
         {
             _messages.Add(call.Message.Data);
+            MessageReceived?.Invoke(call.Message.Data);
         }
     }
 

@@ -21,6 +21,15 @@ public sealed partial class MesosAgentEmulator
     private volatile bool _autoAcknowledge;
     private TimeSpan _acknowledgeDelay;
 
+    /// <summary>
+    /// Raised once per new update (by UUID), under the emulator's lock: a handler must only hand it on (the local
+    /// Mesos posts it to its master's loop).
+    /// </summary>
+    public event Action<ReceivedUpdate>? UpdateAccepted;
+
+    /// <summary>Raised for each accepted MESSAGE call's data, under the emulator's lock (hand it on, do not block).</summary>
+    public event Action<ByteString>? MessageReceived;
+
     /// <summary>Whether accepted updates are answered with ACKNOWLEDGED (the scheduler acknowledging at once).</summary>
     public bool AutoAcknowledge
     {
@@ -328,6 +337,7 @@ public sealed partial class MesosAgentEmulator
             _updatesByUuid.Add(status.Uuid, update);
             _updates.Add(update);
             Note($"update {update}{(viaSubscribe ? " (replayed in SUBSCRIBE)" : "")} uuid {Describe(status.Uuid)}");
+            UpdateAccepted?.Invoke(update);
         }
 
         // The agent acknowledges duplicates too: the executor may have missed the first ACKNOWLEDGED.
