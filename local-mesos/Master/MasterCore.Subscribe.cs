@@ -51,6 +51,7 @@ internal sealed partial class MasterCore
             Log($"framework {id} ({info.Name}) resubscribed");
         }
 
+        stream.FrameworkId = id;
         framework.Stream = stream;
         framework.Generation++;
         framework.Suppressed.Clear();

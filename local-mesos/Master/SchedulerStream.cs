@@ -17,7 +17,8 @@ internal sealed class SchedulerStream(string streamId, string frameworkId)
 
     public string StreamId { get; } = streamId;
 
-    public string FrameworkId { get; } = frameworkId;
+    /// <summary>Set once the master knows the id (a first SUBSCRIBE has none).</summary>
+    public string FrameworkId { get; set; } = frameworkId;
 
     public Channel<byte[]> Outgoing { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 

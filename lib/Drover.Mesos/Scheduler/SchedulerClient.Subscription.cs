@@ -234,7 +234,7 @@ public sealed partial class SchedulerClient
     /// The master named in a redirect. Masters send a scheme-relative location (<c>//host:port/api/v1/scheduler</c>,
     /// src/master/http.cpp redirect()); absolute URLs are accepted too.
     /// </summary>
-    internal static MasterEndpoint? RedirectTarget(MasterEndpoint from, string? location)
+    public static MasterEndpoint? RedirectTarget(MasterEndpoint from, string? location)
     {
         if (string.IsNullOrWhiteSpace(location))
         {
