@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Drover.Mesos.V1;
 
 // drover-executor, native AOT against the same code under the JIT, side by side in one run:

@@ -1,5 +1,4 @@
-using Drover.Testing;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Drover.V1;
 using Drover.Mesos.V1;
 

@@ -1,6 +1,6 @@
 using Drover.Mesos;
 using Drover.Testing;
-using Drover.Testing.Mesos;
+using Drover.LocalMesos.Agent;
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;
