@@ -41,9 +41,9 @@ internal sealed partial class Connection
         if (read == 0)
         {
             var buffered = _end - _start;
-            throw Break(new ZooKeeperProtocolException(buffered == 0
-                ? $"The server {Server} closed the connection."
-                : partial.DeclaredLength < 0
+            throw Break(buffered == 0
+                ? new ZooKeeperProtocolException(ProtocolErrorKind.ServerClosed, $"The server {Server} closed the connection.")
+                : new ZooKeeperProtocolException(ProtocolErrorKind.ServerClosedMidFrame, partial.DeclaredLength < 0
                     ? $"The server {Server} closed the connection in the middle of a frame's length prefix ({buffered} of 4 bytes received)."
                     : $"The server {Server} closed the connection in the middle of a frame ({buffered - FrameResult.PrefixLength} of {partial.DeclaredLength} bytes received)."));
         }
@@ -90,7 +90,7 @@ internal sealed partial class Connection
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var error = new ZooKeeperProtocolException($"The reply to {request.OpCode} (xid {request.Xid}) is malformed: {e.Message}", e);
+            var error = new ZooKeeperProtocolException(ProtocolErrorKind.MalformedReply, $"The reply to {request.OpCode} (xid {request.Xid}) is malformed: {e.Message}", e);
             request.Fail(new ConnectionLossException(request.ClientPath, error.Message, error));
             throw Break(error);
         }
@@ -105,7 +105,7 @@ internal sealed partial class Connection
                 return request;
             }
         }
-        throw Break(new ZooKeeperProtocolException($"The server answered an auth packet (err {header.Err}) that was never sent."));
+        throw Break(new ZooKeeperProtocolException(ProtocolErrorKind.UnexpectedReply, $"The server answered an auth packet (err {header.Err}) that was never sent."));
     }
 
     /// <summary>Replies come in the order requests were sent: anything else means the stream lost sync.</summary>
@@ -118,11 +118,11 @@ internal sealed partial class Connection
         }
         if (request is null)
         {
-            throw Break(new ZooKeeperProtocolException($"The server sent a reply with xid {header.Xid} (err {header.Err}) but no request is pending."));
+            throw Break(new ZooKeeperProtocolException(ProtocolErrorKind.UnexpectedReply, $"The server sent a reply with xid {header.Xid} (err {header.Err}) but no request is pending."));
         }
         if (request.Xid != header.Xid)
         {
-            var error = new ZooKeeperProtocolException(
+            var error = new ZooKeeperProtocolException(ProtocolErrorKind.XidOutOfOrder,
                 $"Xid out of order: got a reply with xid {header.Xid} (err {header.Err}), expected xid {request.Xid} for {request.OpCode}.");
             request.Fail(new ConnectionLossException(request.ClientPath, error.Message, error));
             throw Break(error);

@@ -19,7 +19,7 @@ internal sealed partial class Connection
             var silence = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived));
             if (silence > timings.ReadTimeout)
             {
-                throw Break(new TimeoutException(
+                throw Break(new ZooKeeperTimeoutException(TimeoutKind.ServerSilent, timings.ReadTimeout,
                     $"Nothing heard from {Server} for {silence.TotalMilliseconds:0} ms (read timeout {timings.ReadTimeout.TotalMilliseconds:0} ms, two thirds of the session timeout)."));
             }
             var oldest = OldestPending();
@@ -28,7 +28,7 @@ internal sealed partial class Connection
                 var waited = Stopwatch.GetElapsedTime(oldest.SentAt);
                 if (waited > timings.RequestTimeout)
                 {
-                    throw Break(new TimeoutException(
+                    throw Break(new ZooKeeperTimeoutException(TimeoutKind.RequestUnanswered, timings.RequestTimeout,
                         $"{oldest.OpCode} (xid {oldest.Xid}) got no reply from {Server} in {waited.TotalMilliseconds:0} ms (request timeout {timings.RequestTimeout.TotalMilliseconds:0} ms)."));
                 }
             }

@@ -89,7 +89,7 @@ internal sealed partial class Connection : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new TimeoutException($"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
+            throw new ZooKeeperTimeoutException(TimeoutKind.Handshake, timeout, $"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
         }
         catch
         {
@@ -108,7 +108,7 @@ internal sealed partial class Connection : IAsyncDisposable
         var writer = Guard(WriteLoopAsync(owner, outgoing, first, timings));
         var watchdog = Guard(WatchdogAsync(timings));
         await Task.WhenAll(reader, writer, watchdog).ConfigureAwait(false);
-        return _breakReason ?? new ZooKeeperProtocolException("The connection ended without a reason.");
+        return _breakReason ?? new ZooKeeperProtocolException(ProtocolErrorKind.NoReason, "The connection ended without a reason.");
     }
 
     /// <summary>Marks the connection broken (the first reason wins), closes the socket, and returns the exception to throw.</summary>

@@ -26,7 +26,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     {
         if (notification.Path is null)
         {
-            throw new ZooKeeperProtocolException($"A watch notification of type {notification.Type} has no path.");
+            throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, $"A watch notification of type {notification.Type} has no path.");
         }
         var clientPath = _chroot.ToClient(notification.Path);
         if (clientPath is null)
