@@ -7,6 +7,10 @@ using Drover.ZooKeeper.Bench;
 
 // Drover.ZooKeeper vs the Apache ZooKeeper Java client, side by side against one ZooKeeper server
 // started here. Progress goes to stderr, the Markdown report to stdout. See bench/RESULTS.md.
+if (args is ["profile", .. var profileArgs])
+{
+    return await Profile.RunAsync(profileArgs);
+}
 var options = BenchOptions.Parse(args);
 var sessionTimeout = TimeSpan.FromSeconds(30);
 const string ServerJvm = "-Xmx1g -XX:+UseParallelGC";

@@ -21,7 +21,10 @@ internal sealed partial class Connection
                     _start += result.FrameLength;
                     continue;
                 case FrameStatus.Incomplete:
-                    await ReceiveMoreAsync(result, _broken.Token).ConfigureAwait(false);
+                    // Awaited here, not in a helper: an async helper would allocate its state machine at
+                    // every receive that waits, i.e. once per reply.
+                    PrepareReceive(result);
+                    Received(result, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, _broken.Token).ConfigureAwait(false));
                     continue;
                 default:
                     throw Break(FrameReader.Refused(result, _maxPacketSize));
@@ -36,8 +39,17 @@ internal sealed partial class Connection
     /// </summary>
     private async Task ReceiveMoreAsync(FrameResult partial, CancellationToken cancellationToken)
     {
+        PrepareReceive(partial);
+        Received(partial, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Makes room in the buffer for the rest of the frame being read.</summary>
+    private void PrepareReceive(FrameResult partial) =>
         MakeRoom(partial.DeclaredLength < 0 ? FrameResult.PrefixLength : partial.FrameLength);
-        var read = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Takes in <paramref name="read"/> bytes just received; 0 (end of stream) breaks the connection.</summary>
+    private void Received(FrameResult partial, int read)
+    {
         if (read == 0)
         {
             var buffered = _end - _start;
