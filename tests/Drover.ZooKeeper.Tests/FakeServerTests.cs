@@ -282,6 +282,39 @@ public sealed class FakeServerTests
     }
 
     [Fact]
+    public async Task RequestsBeyondTheSocketBuffers_GoOutWholeAndInOrder_WhileTheServerReadsNothing()
+    {
+        await using var fake = new FakeZooKeeperServer();
+        var (client, connection) = await ConnectAsync(fake);
+        await using var _ = client;
+        await using var __ = connection;
+
+        // 32 × 600 KB while the server reads nothing: more than the loopback buffers hold, so a caller's
+        // send comes back partial, the writer loop finishes it, and the requests after it queue behind.
+        var sets = Enumerable.Range(0, 32).Select(i => client.SetDataAsync("/big", Payload(i))).ToList();
+        for (var i = 0; i < 32; i++)
+        {
+            var (header, body) = await connection.ReadRequestAsync();
+            Assert.Equal((i + 1, OpCode.SetData), (header.Xid, header.Type));
+            Assert.Equal(Payload(i), ReadSetData(body));
+            var version = i;
+            await connection.SendReplyAsync(header.Xid, 0, Stat.Size, (ref JuteWriter w) => new Stat(1, 1, 0, 0, version, 0, 0, 0, 600_000, 0, 1).Write(ref w));
+        }
+
+        var stats = await Task.WhenAll(sets).Within("the replies", Bound);
+        Assert.Equal(Enumerable.Range(0, 32), stats.Select(s => s.Version));
+
+        static byte[] Payload(int i) => Enumerable.Repeat((byte)i, 600_000).ToArray();
+
+        static byte[] ReadSetData(byte[] body)
+        {
+            var reader = new JuteReader(body);
+            Assert.Equal("/big", reader.ReadString("path"));
+            return reader.ReadBuffer("data")!;
+        }
+    }
+
+    [Fact]
     public async Task LostConnection_FailsWhatWasPending_ThenResumesTheSessionOnTheOtherServer_WithAuthAndWatches()
     {
         await using var a = new FakeZooKeeperServer();
