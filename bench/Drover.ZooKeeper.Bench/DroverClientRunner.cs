@@ -15,18 +15,23 @@ public sealed class DroverClientRunner(ZooKeeperClient client)
         var slots = Enumerable.Range(0, inFlight).Select(i => new Slot(i, basePath)).ToArray();
         var running = slots.Select(slot => Task.Run(() => SlotLoopAsync(slot, op, payload, window))).ToArray();
         await Task.Delay(warmup);
+        var cpuFrom = Process.GetCurrentProcess().TotalProcessorTime;
         var from = Stopwatch.GetTimestamp();
         Volatile.Write(ref window.From, from);
         await Task.Delay(measure);
         var to = Stopwatch.GetTimestamp();
         Volatile.Write(ref window.To, to);
+        var cpuTo = Process.GetCurrentProcess().TotalProcessorTime;
         Volatile.Write(ref window.Stopping, true);
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(60));
         return new RunResult(
             slots.Sum(s => (long)s.Latencies.Count),
             Stopwatch.GetElapsedTime(from, to),
             slots.Sum(s => s.Errors),
-            [.. slots.SelectMany(s => s.Latencies)]);
+            [.. slots.SelectMany(s => s.Latencies)])
+        {
+            Cpu = cpuTo - cpuFrom,
+        };
     }
 
     private async Task SlotLoopAsync(Slot slot, string op, byte[] payload, Window window)

@@ -81,16 +81,19 @@ public sealed class JavaClientRunner : IAsyncDisposable
             throw new InvalidOperationException($"The Java client said: {line}");
         }
         var words = line.Split(' ');
-        var latencies = new long[words.Length - 4];
+        var latencies = new long[words.Length - 5];
         for (var i = 0; i < latencies.Length; i++)
         {
-            latencies[i] = long.Parse(words[i + 4], CultureInfo.InvariantCulture);
+            latencies[i] = long.Parse(words[i + 5], CultureInfo.InvariantCulture);
         }
         return new RunResult(
             long.Parse(words[1], CultureInfo.InvariantCulture),
             TimeSpan.FromTicks(long.Parse(words[2], CultureInfo.InvariantCulture) / 100),
             long.Parse(words[3], CultureInfo.InvariantCulture),
-            latencies);
+            latencies)
+        {
+            Cpu = TimeSpan.FromTicks(long.Parse(words[4], CultureInfo.InvariantCulture) / 100),
+        };
     }
 
     public static async Task<string> VersionAsync()

@@ -7,6 +7,10 @@ using Drover.ZooKeeper.Bench;
 
 // Drover.ZooKeeper vs the Apache ZooKeeper Java client, side by side against one ZooKeeper server
 // started here. Progress goes to stderr, the Markdown report to stdout. See bench/RESULTS.md.
+if (args is ["profile", .. var profileArgs])
+{
+    return await Profile.RunAsync(profileArgs);
+}
 var options = BenchOptions.Parse(args);
 var sessionTimeout = TimeSpan.FromSeconds(30);
 const string ServerJvm = "-Xmx1g -XX:+UseParallelGC";
@@ -52,7 +56,7 @@ for (var round = 0; round < options.Rounds; round++)
             {
                 var result = await Run(client, op, inFlight, options.Warmup, options.Measure);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round + 1} {op,-12} n={inFlight,-3} {client,-6} {result.OpsPerSecond,9:0} ops/s  p50 {result.P50Micros,8:0.0} µs  p99 {result.P99Micros,8:0.0} µs  errors {result.Errors}"));
+                    $"round {round + 1} {op,-12} n={inFlight,-3} {client,-6} {result.OpsPerSecond,9:0} ops/s  p50 {result.P50Micros,8:0.0} µs  p99 {result.P99Micros,8:0.0} µs  cpu {result.CpuMicrosPerOp,6:0.0} µs/op  errors {result.Errors}"));
                 var key = (op, inFlight, client);
                 if (!results.TryGetValue(key, out var list))
                 {
@@ -68,8 +72,8 @@ var report = new StringBuilder();
 report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} — {RuntimeInformation.FrameworkDescription}, {await JavaClientRunner.VersionAsync()}, ZooKeeper 3.8 (Debian), {Environment.ProcessorCount} cores,");
 report.AppendLine(CultureInfo.InvariantCulture, $"load average {loadBefore} before and {LoadAverage()} after; payload {options.Payload} B; {options.Rounds} rounds of {options.Warmup.TotalMilliseconds:0} ms warm-up + {options.Measure.TotalSeconds:0.#} s measured per cell; medians of the rounds.");
 report.AppendLine();
-report.AppendLine("| op | in flight | Drover ops/s | Java ops/s | ratio | Drover p50 µs | Java p50 µs | Drover p99 µs | Java p99 µs | errors |");
-report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+report.AppendLine("| op | in flight | Drover ops/s | Java ops/s | ratio | Drover p50 µs | Java p50 µs | Drover p99 µs | Java p99 µs | Drover CPU µs/op | Java CPU µs/op | errors |");
+report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var op in options.Ops)
 {
     foreach (var inFlight in options.InFlight)
@@ -79,7 +83,7 @@ foreach (var op in options.Ops)
         var dOps = Median(d.Select(r => r.OpsPerSecond));
         var jOps = Median(j.Select(r => r.OpsPerSecond));
         report.AppendLine(CultureInfo.InvariantCulture,
-            $"| {(op == "createdelete" ? "create+delete" : op)} | {inFlight} | {dOps:0} | {jOps:0} | {dOps / jOps:0.00} | {Median(d.Select(r => r.P50Micros)):0} | {Median(j.Select(r => r.P50Micros)):0} | {Median(d.Select(r => r.P99Micros)):0} | {Median(j.Select(r => r.P99Micros)):0} | {d.Sum(r => r.Errors) + j.Sum(r => r.Errors)} |");
+            $"| {(op == "createdelete" ? "create+delete" : op)} | {inFlight} | {dOps:0} | {jOps:0} | {dOps / jOps:0.00} | {Median(d.Select(r => r.P50Micros)):0} | {Median(j.Select(r => r.P50Micros)):0} | {Median(d.Select(r => r.P99Micros)):0} | {Median(j.Select(r => r.P99Micros)):0} | {Median(d.Select(r => r.CpuMicrosPerOp)):0.0} | {Median(j.Select(r => r.CpuMicrosPerOp)):0.0} | {d.Sum(r => r.Errors) + j.Sum(r => r.Errors)} |");
     }
 }
 Console.Out.Write(report.ToString());

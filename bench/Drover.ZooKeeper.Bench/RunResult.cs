@@ -2,10 +2,16 @@ using System.Diagnostics;
 
 namespace Drover.ZooKeeper.Bench;
 
-/// <summary>One measured run: operations completed inside the window, its length, and every latency.</summary>
+/// <summary>One measured run: operations completed inside the window, its length, every latency, and the client's CPU time.</summary>
 public sealed record RunResult(long Ops, TimeSpan Elapsed, long Errors, long[] LatencyNanos)
 {
     public double OpsPerSecond => Ops / Elapsed.TotalSeconds;
+
+    /// <summary>CPU time of the client's whole process over the measured window.</summary>
+    public TimeSpan Cpu { get; init; }
+
+    /// <summary>Client CPU per operation completed in the window, in microseconds.</summary>
+    public double CpuMicrosPerOp => Ops == 0 ? double.NaN : Cpu.TotalMicroseconds / Ops;
 
     public double P50Micros => Percentile(0.50);
 

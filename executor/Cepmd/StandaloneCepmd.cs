@@ -18,7 +18,7 @@ namespace Drover.Executor.Cepmd;
 public static class StandaloneCepmd
 {
     public const string Usage = """
-        usage: drover-executor cepmd --zookeeper <host:port[,host:port...][/chroot]> --cluster <name>
+        usage: drover-executor cepmd --zookeeper <host:port[,host:port...][/chroot] | exhibitor:http://host:port[,...][/chroot]> --cluster <name>
                                      [--root /drover] [--framework drover] [--port 4369] [--bind 127.0.0.1]
                                      [--host <hostname>] [--digest-file <file>]
 

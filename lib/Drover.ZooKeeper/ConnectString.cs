@@ -10,19 +10,35 @@ public sealed record ServerAddress(string Host, int Port)
 
 /// <summary>
 /// Parses "host1:port1,host2:port2[/chroot]" as ConnectStringParser does: hosts without a port get
-/// 2181, IPv6 addresses are written in brackets, and a chroot of "/" means none.
+/// 2181, IPv6 addresses are written in brackets, and a chroot of "/" means none. The form
+/// "exhibitor:http://host1:8080,host2:8080[/chroot]" names Exhibitor instances instead, which the
+/// client polls for the ensemble's servers (see <see cref="Exhibitors"/>).
 /// </summary>
 public sealed class ConnectString
 {
     public const int DefaultPort = 2181;
 
-    private ConnectString(IReadOnlyList<ServerAddress> servers, string? chroot)
+    /// <summary>Exhibitor's own default REST port, for Exhibitor hosts given without one.</summary>
+    public const int DefaultExhibitorPort = 8080;
+
+    public const string ExhibitorPrefix = "exhibitor:";
+
+    private const string HttpScheme = "http://";
+
+    private ConnectString(IReadOnlyList<ServerAddress> servers, IReadOnlyList<ServerAddress> exhibitors, string? chroot)
     {
         Servers = servers;
+        Exhibitors = exhibitors;
         ChrootPath = chroot;
     }
 
+    /// <summary>The ZooKeeper servers; empty for the Exhibitor form, where they come from Exhibitor.</summary>
     public IReadOnlyList<ServerAddress> Servers { get; }
+
+    /// <summary>The Exhibitor instances of an "exhibitor:http://..." connect string; empty otherwise.</summary>
+    public IReadOnlyList<ServerAddress> Exhibitors { get; }
+
+    public bool IsExhibitor => Exhibitors.Count > 0;
 
     /// <summary>The chroot, or null for none.</summary>
     public string? ChrootPath { get; }
@@ -30,27 +46,38 @@ public sealed class ConnectString
     public static ConnectString Parse(string connectString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectString);
+        var isExhibitor = connectString.StartsWith(ExhibitorPrefix, StringComparison.OrdinalIgnoreCase);
+        var rest = connectString;
+        if (isExhibitor)
+        {
+            rest = connectString[ExhibitorPrefix.Length..];
+            if (!rest.StartsWith(HttpScheme, StringComparison.OrdinalIgnoreCase))
+            {
+                throw Invalid(connectString, "an Exhibitor connect string is \"exhibitor:http://host:port[,host:port...][/chroot]\" (http only)");
+            }
+            rest = rest[HttpScheme.Length..];
+        }
         string? chroot = null;
-        var hosts = connectString;
-        var slash = connectString.IndexOf('/', StringComparison.Ordinal);
+        var hosts = rest;
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0)
         {
-            chroot = Chroot.Of(connectString[slash..]).Root;
-            hosts = connectString[..slash];
+            chroot = Chroot.Of(rest[slash..]).Root;
+            hosts = rest[..slash];
         }
-        var servers = new List<ServerAddress>();
+        var addresses = new List<ServerAddress>();
         foreach (var part in hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            servers.Add(ParseServer(part, connectString));
+            addresses.Add(ParseServer(part, connectString, isExhibitor ? DefaultExhibitorPort : DefaultPort));
         }
-        if (servers.Count == 0)
+        if (addresses.Count == 0)
         {
-            throw new ArgumentException($"The connect string \"{connectString}\" names no server.", nameof(connectString));
+            throw new ArgumentException($"The connect string \"{connectString}\" names no {(isExhibitor ? "Exhibitor" : "server")}.", nameof(connectString));
         }
-        return new ConnectString(servers, chroot);
+        return isExhibitor ? new ConnectString([], addresses, chroot) : new ConnectString(addresses, [], chroot);
     }
 
-    private static ServerAddress ParseServer(string part, string whole)
+    private static ServerAddress ParseServer(string part, string whole, int defaultPort)
     {
         string host;
         string? port = null;
@@ -82,7 +109,7 @@ public sealed class ConnectString
         {
             throw Invalid(whole, $"'{part}' has an empty host");
         }
-        return new ServerAddress(host, port is null ? DefaultPort : ParsePort(port, part, whole));
+        return new ServerAddress(host, port is null ? defaultPort : ParsePort(port, part, whole));
     }
 
     private static int ParsePort(string text, string part, string whole)

@@ -21,7 +21,10 @@ internal sealed partial class Connection
                     _start += result.FrameLength;
                     continue;
                 case FrameStatus.Incomplete:
-                    await ReceiveMoreAsync(result, _broken.Token).ConfigureAwait(false);
+                    // Awaited here, not in a helper: an async helper would allocate its state machine at
+                    // every receive that waits, i.e. once per reply.
+                    PrepareReceive(result);
+                    Received(result, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, _broken.Token).ConfigureAwait(false));
                     continue;
                 default:
                     throw Break(FrameReader.Refused(result, _maxPacketSize));
@@ -36,14 +39,23 @@ internal sealed partial class Connection
     /// </summary>
     private async Task ReceiveMoreAsync(FrameResult partial, CancellationToken cancellationToken)
     {
+        PrepareReceive(partial);
+        Received(partial, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Makes room in the buffer for the rest of the frame being read.</summary>
+    private void PrepareReceive(FrameResult partial) =>
         MakeRoom(partial.DeclaredLength < 0 ? FrameResult.PrefixLength : partial.FrameLength);
-        var read = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Takes in <paramref name="read"/> bytes just received; 0 (end of stream) breaks the connection.</summary>
+    private void Received(FrameResult partial, int read)
+    {
         if (read == 0)
         {
             var buffered = _end - _start;
-            throw Break(new ZooKeeperProtocolException(buffered == 0
-                ? $"The server {Server} closed the connection."
-                : partial.DeclaredLength < 0
+            throw Break(buffered == 0
+                ? new ZooKeeperProtocolException(ProtocolErrorKind.ServerClosed, $"The server {Server} closed the connection.")
+                : new ZooKeeperProtocolException(ProtocolErrorKind.ServerClosedMidFrame, partial.DeclaredLength < 0
                     ? $"The server {Server} closed the connection in the middle of a frame's length prefix ({buffered} of 4 bytes received)."
                     : $"The server {Server} closed the connection in the middle of a frame ({buffered - FrameResult.PrefixLength} of {partial.DeclaredLength} bytes received)."));
         }
@@ -90,7 +102,7 @@ internal sealed partial class Connection
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var error = new ZooKeeperProtocolException($"The reply to {request.OpCode} (xid {request.Xid}) is malformed: {e.Message}", e);
+            var error = new ZooKeeperProtocolException(ProtocolErrorKind.MalformedReply, $"The reply to {request.OpCode} (xid {request.Xid}) is malformed: {e.Message}", e);
             request.Fail(new ConnectionLossException(request.ClientPath, error.Message, error));
             throw Break(error);
         }
@@ -105,7 +117,7 @@ internal sealed partial class Connection
                 return request;
             }
         }
-        throw Break(new ZooKeeperProtocolException($"The server answered an auth packet (err {header.Err}) that was never sent."));
+        throw Break(new ZooKeeperProtocolException(ProtocolErrorKind.UnexpectedReply, $"The server answered an auth packet (err {header.Err}) that was never sent."));
     }
 
     /// <summary>Replies come in the order requests were sent: anything else means the stream lost sync.</summary>
@@ -118,11 +130,11 @@ internal sealed partial class Connection
         }
         if (request is null)
         {
-            throw Break(new ZooKeeperProtocolException($"The server sent a reply with xid {header.Xid} (err {header.Err}) but no request is pending."));
+            throw Break(new ZooKeeperProtocolException(ProtocolErrorKind.UnexpectedReply, $"The server sent a reply with xid {header.Xid} (err {header.Err}) but no request is pending."));
         }
         if (request.Xid != header.Xid)
         {
-            var error = new ZooKeeperProtocolException(
+            var error = new ZooKeeperProtocolException(ProtocolErrorKind.XidOutOfOrder,
                 $"Xid out of order: got a reply with xid {header.Xid} (err {header.Err}), expected xid {request.Xid} for {request.OpCode}.");
             request.Fail(new ConnectionLossException(request.ClientPath, error.Message, error));
             throw Break(error);

@@ -3,12 +3,14 @@ using Drover.ZooKeeper.Requests;
 
 namespace Drover.ZooKeeper;
 
-/// <summary>The clock: a connection that stays quiet or leaves a request unanswered too long is lost.</summary>
+/// <summary>The clock: pings when nothing was sent for a while; a connection that stays quiet or leaves a request unanswered too long is lost.</summary>
 internal sealed partial class Connection
 {
     /// <summary>
-    /// Declares the connection lost when the server went quiet for the read timeout (pings keep a live
-    /// server talking) or left the oldest request unanswered past the request timeout.
+    /// Sends a ping when nothing was sent for the ping interval (checked every tenth of the read timeout,
+    /// so a ping leaves at most 0.6 × the read timeout after the last send); declares the connection lost
+    /// when the server went quiet for the read timeout (pings keep a live server talking) or left the
+    /// oldest request unanswered past the request timeout.
     /// </summary>
     private async Task WatchdogAsync(ConnectionTimings timings)
     {
@@ -19,8 +21,12 @@ internal sealed partial class Connection
             var silence = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived));
             if (silence > timings.ReadTimeout)
             {
-                throw Break(new TimeoutException(
+                throw Break(new ZooKeeperTimeoutException(TimeoutKind.ServerSilent, timings.ReadTimeout,
                     $"Nothing heard from {Server} for {silence.TotalMilliseconds:0} ms (read timeout {timings.ReadTimeout.TotalMilliseconds:0} ms, two thirds of the session timeout)."));
+            }
+            if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastSent)) >= timings.PingInterval)
+            {
+                SendPing();
             }
             var oldest = OldestPending();
             if (oldest is not null && timings.RequestTimeout != Timeout.InfiniteTimeSpan)
@@ -28,7 +34,7 @@ internal sealed partial class Connection
                 var waited = Stopwatch.GetElapsedTime(oldest.SentAt);
                 if (waited > timings.RequestTimeout)
                 {
-                    throw Break(new TimeoutException(
+                    throw Break(new ZooKeeperTimeoutException(TimeoutKind.RequestUnanswered, timings.RequestTimeout,
                         $"{oldest.OpCode} (xid {oldest.Xid}) got no reply from {Server} in {waited.TotalMilliseconds:0} ms (request timeout {timings.RequestTimeout.TotalMilliseconds:0} ms)."));
                 }
             }

@@ -37,7 +37,7 @@ internal readonly record struct ConnectionTimings(TimeSpan ReadTimeout, TimeSpan
 
 /// <summary>
 /// One TCP connection to one server, for one session: the handshake, then a reader, a writer and a
-/// watchdog that run until the first fatal error. That error goes through <see cref="Break"/>, which
+/// watchdog (which also sends the pings) that run until the first fatal error. That error goes through <see cref="Break"/>, which
 /// records it once, closes the socket, and stops the other loops; the session then fails whatever is
 /// pending and reconnects elsewhere. A connection is never reused after it broke.
 /// </summary>
@@ -76,7 +76,9 @@ internal sealed partial class Connection : IAsyncDisposable
     public static async Task<(Connection Connection, ConnectResponse Response)> OpenAsync(
         ServerAddress server, ConnectRequest request, int maxPacketSize, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Non-blocking for the synchronous sends of Connection.Writer (a full socket buffer returns WouldBlock
+        // rather than stalling the caller); the asynchronous operations do not depend on this setting.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
         var connection = new Connection(socket, server, maxPacketSize);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -89,7 +91,7 @@ internal sealed partial class Connection : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new TimeoutException($"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
+            throw new ZooKeeperTimeoutException(TimeoutKind.Handshake, timeout, $"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
         }
         catch
         {
@@ -105,10 +107,10 @@ internal sealed partial class Connection : IAsyncDisposable
     public async Task<Exception> RunAsync(IConnectionOwner owner, ChannelReader<Request> outgoing, IReadOnlyList<Request> first, ConnectionTimings timings)
     {
         var reader = Guard(ReadLoopAsync(owner));
-        var writer = Guard(WriteLoopAsync(owner, outgoing, first, timings));
+        var writer = Guard(WriteLoopAsync(owner, outgoing, first));
         var watchdog = Guard(WatchdogAsync(timings));
         await Task.WhenAll(reader, writer, watchdog).ConfigureAwait(false);
-        return _breakReason ?? new ZooKeeperProtocolException("The connection ended without a reason.");
+        return _breakReason ?? new ZooKeeperProtocolException(ProtocolErrorKind.NoReason, "The connection ended without a reason.");
     }
 
     /// <summary>Marks the connection broken (the first reason wins), closes the socket, and returns the exception to throw.</summary>

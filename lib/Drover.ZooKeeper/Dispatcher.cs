@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Drover.ZooKeeper.Requests;
 
 namespace Drover.ZooKeeper;
 
@@ -14,6 +15,8 @@ internal sealed class Dispatcher
     private readonly Channel<Action> _queue = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<Exception> _onCallbackError;
     private readonly Task _loop;
+    // Actions posted and not yet finished; 0 means every earlier callback has run.
+    private int _queued;
 
     public Dispatcher(Action<Exception> onCallbackError)
     {
@@ -25,10 +28,30 @@ internal sealed class Dispatcher
 
     public void Post(Action action)
     {
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(action))
         {
             // Completed: the client is finished; run it here so no completion is ever lost.
             Run(action);
+            Interlocked.Decrement(ref _queued);
+        }
+    }
+
+    /// <summary>
+    /// Completes a request: at once on the calling thread (the connection's reader) when nothing is queued
+    /// or running, else behind what is. Only for completions that run no caller code (continuations are
+    /// asynchronous): then the order guarantee holds (every earlier callback has run) and the reply skips
+    /// the hand-off to the dispatcher, a thread-pool work item per request.
+    /// </summary>
+    public void Publish(Request request)
+    {
+        if (Volatile.Read(ref _queued) == 0)
+        {
+            request.Publish();
+        }
+        else
+        {
+            Post(request.Publish);
         }
     }
 
@@ -40,6 +63,7 @@ internal sealed class Dispatcher
         await foreach (var action in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             Run(action);
+            Interlocked.Decrement(ref _queued);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     {
         if (notification.Path is null)
         {
-            throw new ZooKeeperProtocolException($"A watch notification of type {notification.Type} has no path.");
+            throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, $"A watch notification of type {notification.Type} has no path.");
         }
         var clientPath = _chroot.ToClient(notification.Path);
         if (clientPath is null)
@@ -58,7 +58,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         {
             _watches.Register(kind, watch.ClientPath, watch.Watcher);
         }
-        _dispatcher.Post(request.Publish);
+        _dispatcher.Publish(request);
     }
 
     void IConnectionOwner.OnAuthReply(AuthRequest request, ReplyHeader header)
@@ -99,6 +99,10 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             return Task.FromException<T>(new SessionExpiredException(request.ClientPath, "The client is closing.", null));
         }
         request.CancelWith(cancellationToken);
+        if (Volatile.Read(ref _connection) is { } connection && connection.TrySendNow(this, request, _outgoing.Reader))
+        {
+            return request.Task;
+        }
         return _outgoing.Writer.TryWrite(request) ? request.Task : EnqueueWhenRoomAsync(request, cancellationToken);
     }
 

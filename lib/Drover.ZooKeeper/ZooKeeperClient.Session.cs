@@ -55,17 +55,24 @@ public sealed partial class ZooKeeperClient
         await _stop.CancelAsync().ConfigureAwait(false);
         Volatile.Read(ref _connection)?.Break(new ObjectDisposedException(nameof(ZooKeeperClient), "The client was closed."));
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await StopEnsembleAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Same as <see cref="CloseAsync"/>; safe to call more than once.</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
-    private void Start() => _loop = Task.Run(RunAsync);
+    private void Start()
+    {
+        StartEnsemble();
+        _loop = Task.Run(RunAsync);
+    }
 
     private async Task RunAsync()
     {
         try
         {
+            // An Exhibitor connect string has no server until Exhibitor answers.
+            await _serversKnown.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
             for (var attempt = 0; !_closing && !_state.IsTerminal(); attempt++)
             {
                 var (server, roundCompleted) = _hosts.Next();
@@ -122,6 +129,8 @@ public sealed partial class ZooKeeperClient
                 return;
             }
             Established(connection, response);
+            // A new list from Exhibitor may have dropped this server while the handshake ran.
+            DropIfUnlisted(connection);
             // A close that raced with this connection's handshake (and saw no connection to break) stops it here.
             using var stopping = _stop.Token.Register(
                 static state => ((Connection)state!).Break(new ObjectDisposedException(nameof(ZooKeeperClient), "The client was closed.")),
@@ -208,6 +217,8 @@ public sealed partial class ZooKeeperClient
             SetState(ZooKeeperState.Closed, KeeperState.Closed);
         }
         _outgoing.Writer.TryComplete();
+        // Expired or refused: nothing will connect again, so stop asking Exhibitor (closing awaits the loop).
+        _ensembleStop.Cancel();
         var state = _state;
         FailQueued(() => TerminalError(state, LastConnectionError));
         _dispatcher.Complete();

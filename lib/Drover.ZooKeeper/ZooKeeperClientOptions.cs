@@ -23,6 +23,11 @@ public sealed class ZooKeeperClientOptions
 
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often an "exhibitor:" connect string asks Exhibitor for the servers (Druid's default for Curator's provider).</summary>
+    public static readonly TimeSpan DefaultExhibitorPollInterval = TimeSpan.FromSeconds(10);
+
+    public static readonly TimeSpan DefaultExhibitorRequestTimeout = TimeSpan.FromSeconds(5);
+
     private readonly string _connectString = "";
     private readonly ConnectString? _parsed;
     private readonly TimeSpan _sessionTimeout = DefaultSessionTimeout;
@@ -31,8 +36,14 @@ public sealed class ZooKeeperClientOptions
     private readonly int _maxQueuedRequests = DefaultMaxQueuedRequests;
     private readonly IReadOnlyList<AuthInfo> _authInfo = [];
     private readonly byte[]? _sessionPassword;
+    private readonly TimeSpan _exhibitorPollInterval = DefaultExhibitorPollInterval;
+    private readonly TimeSpan _exhibitorRequestTimeout = DefaultExhibitorRequestTimeout;
 
-    /// <summary>"host1:port1,host2:port2[/chroot]"; hosts without a port use 2181.</summary>
+    /// <summary>
+    /// "host1:port1,host2:port2[/chroot]"; hosts without a port use 2181. Or
+    /// "exhibitor:http://host1:8080,host2:8080[/chroot]": the servers are those Exhibitor lists at
+    /// /exhibitor/v1/cluster/list, polled every <see cref="ExhibitorPollInterval"/> (see the README).
+    /// </summary>
     public required string ConnectString
     {
         get => _connectString;
@@ -107,6 +118,34 @@ public sealed class ZooKeeperClientOptions
                 throw new ArgumentOutOfRangeException(nameof(MaxQueuedRequests), value, "The request queue bound must be from 1 to 1,000,000.");
             }
             _maxQueuedRequests = value;
+        }
+    }
+
+    /// <summary>How often Exhibitor is asked for the servers (an "exhibitor:" connect string only). From 10 ms to 1 day.</summary>
+    public TimeSpan ExhibitorPollInterval
+    {
+        get => _exhibitorPollInterval;
+        init
+        {
+            if (value < TimeSpan.FromMilliseconds(10) || value > TimeSpan.FromDays(1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(ExhibitorPollInterval), value, "The Exhibitor poll interval must be from 10 ms to 1 day.");
+            }
+            _exhibitorPollInterval = value;
+        }
+    }
+
+    /// <summary>How long one Exhibitor instance may take to answer in full (connect, headers, body). From 10 ms to 5 minutes.</summary>
+    public TimeSpan ExhibitorRequestTimeout
+    {
+        get => _exhibitorRequestTimeout;
+        init
+        {
+            if (value < TimeSpan.FromMilliseconds(10) || value > TimeSpan.FromMinutes(5))
+            {
+                throw new ArgumentOutOfRangeException(nameof(ExhibitorRequestTimeout), value, "The Exhibitor request timeout must be from 10 ms to 5 minutes.");
+            }
+            _exhibitorRequestTimeout = value;
         }
     }
 

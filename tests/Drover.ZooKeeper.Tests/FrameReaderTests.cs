@@ -31,7 +31,8 @@ public sealed class FrameReaderTests
         Assert.Equal(new FrameResult(FrameStatus.TooLarge, 0x100000), FrameReader.TryRead(prefix, Max));
         Assert.Equal(FrameStatus.Incomplete, FrameReader.TryRead([0x00, 0x0f, 0xff, 0xff], Max).Status);
         Assert.Equal(new FrameResult(FrameStatus.NegativeLength, -1), FrameReader.TryRead([0xff, 0xff, 0xff, 0xff], Max));
-        Assert.Contains("raise ZooKeeperClientOptions.MaxPacketSize", FrameReader.Refused(new FrameResult(FrameStatus.TooLarge, 0x100000), Max).Message, StringComparison.Ordinal);
+        Assert.Equal(ProtocolErrorKind.FrameTooLarge, FrameReader.Refused(new FrameResult(FrameStatus.TooLarge, 0x100000), Max).Kind);
+        Assert.Equal(ProtocolErrorKind.NegativeFrameLength, FrameReader.Refused(new FrameResult(FrameStatus.NegativeLength, -1), Max).Kind);
     }
 
     [Fact]

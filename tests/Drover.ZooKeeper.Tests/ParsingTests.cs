@@ -33,6 +33,44 @@ public sealed class ParsingTests
     }
 
     [Theory]
+    [InlineData("exhibitor:http://ex1:8080,ex2:9090", "ex1:8080,ex2:9090", null)]
+    [InlineData("EXHIBITOR:HTTP://ex1/app", "ex1:8080", "/app")]
+    [InlineData("exhibitor:http://[::1]:8081,10.0.0.1/a/b", "[::1]:8081,10.0.0.1:8080", "/a/b")]
+    public void ExhibitorConnectString_NamesTheInstancesAndTheChroot(string text, string exhibitors, string? chroot)
+    {
+        var parsed = ConnectString.Parse(text);
+
+        Assert.True(parsed.IsExhibitor);
+        Assert.Empty(parsed.Servers);
+        Assert.Equal(exhibitors, string.Join(',', parsed.Exhibitors));
+        Assert.Equal(chroot, parsed.ChrootPath);
+        Assert.False(ConnectString.Parse("zk:2181").IsExhibitor);
+    }
+
+    [Theory]
+    [InlineData("exhibitor:", "http only")]
+    [InlineData("exhibitor:https://ex1:8080", "http only")]
+    [InlineData("exhibitor:ex1:8080", "http only")]
+    [InlineData("exhibitor:http://", "names no Exhibitor")]
+    [InlineData("exhibitor:http://,/app", "names no Exhibitor")]
+    [InlineData("exhibitor:http://ex1:99999", "not a number from 1 to 65535")]
+    [InlineData("exhibitor:http://ex1:8080?x=1", "not a number from 1 to 65535")]
+    [InlineData("exhibitor:http://ex1:8080/app/", "must not end with /")]
+    public void ExhibitorConnectString_Invalid_SaysWhy(string text, string problem)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => ConnectString.Parse(text));
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExhibitorTimings_AreBounded()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ZooKeeperClientOptions { ConnectString = "zk", ExhibitorPollInterval = TimeSpan.Zero });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ZooKeeperClientOptions { ConnectString = "zk", ExhibitorRequestTimeout = TimeSpan.FromHours(1) });
+        Assert.Equal(TimeSpan.FromSeconds(10), new ZooKeeperClientOptions { ConnectString = "zk" }.ExhibitorPollInterval);
+    }
+
+    [Theory]
     [InlineData("/")]
     [InlineData("/a")]
     [InlineData("/a/b.c/..d/d..")]

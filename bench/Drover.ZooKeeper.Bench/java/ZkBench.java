@@ -20,13 +20,18 @@ import org.apache.zookeeper.ZooKeeper;
  *
  *   run OP IN_FLIGHT WARMUP_MS MEASURE_MS BASE_PATH PAYLOAD_BYTES
  *
- * answering "RESULT OPS ELAPSED_NANOS ERRORS LAT1 LAT2 ..." (one latency in nanoseconds per measured
- * operation). OP is get, set or createdelete. IN_FLIGHT requests are kept outstanding with the async
+ * answering "RESULT OPS ELAPSED_NANOS ERRORS CPU_NANOS LAT1 LAT2 ..." (CPU time of this JVM over the
+ * measured window; one latency in nanoseconds per measured operation). OP is get, set or createdelete. IN_FLIGHT requests are kept outstanding with the async
  * API: each completion callback (on the client's event thread) records its latency and issues the
  * slot's next request, as the C# side does with its awaits.
  */
 public final class ZkBench {
     private ZkBench() {
+    }
+
+    /** CPU time of the whole JVM (client, event thread, JIT, GC), as the C# side counts its own process. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
@@ -89,11 +94,13 @@ public final class ZkBench {
                 issue(slot);
             }
             Thread.sleep(warmupMs);
+            long cpuFrom = processCpuNanos();
             long from = System.nanoTime();
             measureFrom = from;
             Thread.sleep(measureMs);
             long to = System.nanoTime();
             measureTo = to;
+            long cpuTo = processCpuNanos();
             stopping = true;
             if (!drained.await(60, TimeUnit.SECONDS)) {
                 return "ERROR requests still outstanding after 60 s";
@@ -105,7 +112,7 @@ public final class ZkBench {
                 ops += slot.count;
                 errors += slot.errors;
             }
-            out.append("RESULT ").append(ops).append(' ').append(to - from).append(' ').append(errors);
+            out.append("RESULT ").append(ops).append(' ').append(to - from).append(' ').append(errors).append(' ').append(cpuTo - cpuFrom);
             for (Slot slot : slots) {
                 for (int i = 0; i < slot.count; i++) {
                     out.append(' ').append(slot.latencies[i]);

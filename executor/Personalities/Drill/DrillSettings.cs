@@ -61,6 +61,11 @@ public sealed record DrillSettings
         var zookeeper = context.Node.Zookeeper is { Connect.Length: > 0 } zk
             ? zk
             : throw new LaunchException("a DRILL node needs NodeSpec.zookeeper.connect: drillbits find each other through ZooKeeper");
+        if (Drover.ZooKeeper.ConnectString.Parse(zookeeper.Connect).IsExhibitor)
+        {
+            // zk.connect goes to Drill's own ZooKeeper client, which takes host:port lists only.
+            throw new LaunchException("a DRILL node needs NodeSpec.zookeeper.connect as host:port[,host:port...][/chroot]: Drill's own ZooKeeper client cannot follow an exhibitor: connect string");
+        }
         var confDir = Path.Combine(context.ConfigDirectory, "drill");
         return new DrillSettings
         {

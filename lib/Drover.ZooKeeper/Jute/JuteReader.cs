@@ -72,11 +72,11 @@ internal ref struct JuteReader
         }
         if (count < 0)
         {
-            throw Malformed($"vector '{field}' declares a negative count {count}");
+            throw Malformed(ProtocolErrorKind.NegativeLength, field, $"vector '{field}' declares a negative count {count}");
         }
         if ((long)count * minElementSize > Remaining)
         {
-            throw Malformed(
+            throw Malformed(ProtocolErrorKind.LengthBeyondFrame, field,
                 $"vector '{field}' declares {count} elements of at least {minElementSize} bytes, but only {Remaining} bytes remain");
         }
         return count;
@@ -87,11 +87,11 @@ internal ref struct JuteReader
         var length = ReadInt(field);
         if (length < -1)
         {
-            throw Malformed($"'{field}' declares a negative length {length}");
+            throw Malformed(ProtocolErrorKind.NegativeLength, field, $"'{field}' declares a negative length {length}");
         }
         if (length > Remaining)
         {
-            throw Malformed($"'{field}' declares {length} bytes, but only {Remaining} bytes remain");
+            throw Malformed(ProtocolErrorKind.LengthBeyondFrame, field, $"'{field}' declares {length} bytes, but only {Remaining} bytes remain");
         }
         return length;
     }
@@ -100,13 +100,13 @@ internal ref struct JuteReader
     {
         if (count > Remaining)
         {
-            throw Malformed($"record cut short reading '{field}': needs {count} bytes, {Remaining} remain");
+            throw Malformed(ProtocolErrorKind.RecordCutShort, field, $"record cut short reading '{field}': needs {count} bytes, {Remaining} remain");
         }
         var slice = _source.Slice(_position, count);
         _position += count;
         return slice;
     }
 
-    private readonly ZooKeeperProtocolException Malformed(string message) =>
-        new($"Malformed jute record at offset {_position} of {_source.Length}: {message}.");
+    private readonly ZooKeeperProtocolException Malformed(ProtocolErrorKind kind, string field, string message) =>
+        new(kind, $"Malformed jute record at offset {_position} of {_source.Length}: {message}.", field: field);
 }

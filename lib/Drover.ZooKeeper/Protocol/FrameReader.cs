@@ -63,9 +63,9 @@ internal static class FrameReader
     /// <summary>The error a connection raises for a frame the limit refuses.</summary>
     public static ZooKeeperProtocolException Refused(FrameResult frame, int maxPacketSize) => frame.Status switch
     {
-        FrameStatus.NegativeLength => new ZooKeeperProtocolException(
+        FrameStatus.NegativeLength => new ZooKeeperProtocolException(ProtocolErrorKind.NegativeFrameLength,
             $"The server sent a frame with a negative length ({frame.DeclaredLength}): the stream is not ZooKeeper's protocol."),
-        FrameStatus.TooLarge => new ZooKeeperProtocolException(
+        FrameStatus.TooLarge => new ZooKeeperProtocolException(ProtocolErrorKind.FrameTooLarge,
             $"The server sent a frame of {frame.DeclaredLength} bytes, above the max packet size of {maxPacketSize} bytes " +
             "(jute.maxbuffer); raise ZooKeeperClientOptions.MaxPacketSize if replies this large are expected."),
         _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.Status, "Not a refused frame."),

@@ -54,7 +54,7 @@ internal sealed class MultiRequest : Request<IReadOnlyList<OpResult>>
             results.Add(ReadOne(ref body, header));
             if (results.Count > _ops.Count)
             {
-                throw new ZooKeeperProtocolException($"The multi reply has more results than the {_ops.Count} operations sent.");
+                throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, $"The multi reply has more results than the {_ops.Count} operations sent.");
             }
             header = MultiHeader.Read(ref body);
         }
@@ -99,12 +99,12 @@ internal sealed class MultiRequest : Request<IReadOnlyList<OpResult>>
             case OpCode.Error:
                 return new OpResult.Error((KeeperErrorCode)body.ReadInt("errorResponse.err"));
             default:
-                throw new ZooKeeperProtocolException($"The multi reply has a result of unknown type {header.Type}.");
+                throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, $"The multi reply has a result of unknown type {header.Type}.");
         }
     }
 
     private string StripChroot(string? serverPath) =>
-        CreateNodeRequest.StripChroot(_chroot, serverPath ?? throw new ZooKeeperProtocolException("A multi create result has a null path."));
+        CreateNodeRequest.StripChroot(_chroot, serverPath ?? throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, "A multi create result has a null path.", field: "createResponse.path"));
 
     private static OpCode OpCodeOf(Op op) => op switch
     {

@@ -21,14 +21,14 @@ internal sealed class CreateNodeRequest(string clientPath, string serverPath, Re
     protected override CreateResult ReadResult(ref JuteReader body)
     {
         var path = body.ReadString("create2Response.path")
-            ?? throw new ZooKeeperProtocolException("The create reply has a null path.");
+            ?? throw new ZooKeeperProtocolException(ProtocolErrorKind.InvalidValue, "The create reply has a null path.", field: "create2Response.path");
         var stat = Stat.Read(ref body);
         return new CreateResult(StripChroot(chroot, path), stat);
     }
 
     internal static string StripChroot(Chroot chroot, string serverPath) =>
         chroot.ToClient(serverPath)
-        ?? throw new ZooKeeperProtocolException($"The server returned path \"{serverPath}\" outside the chroot \"{chroot.Root}\".");
+        ?? throw new ZooKeeperProtocolException(ProtocolErrorKind.PathOutsideChroot, $"The server returned path \"{serverPath}\" outside the chroot \"{chroot.Root}\".");
 }
 
 /// <summary>DeleteRequest (path, version); the reply has no body.</summary>

@@ -59,7 +59,11 @@ internal abstract class Request
     /// <summary>Which watch the reply with this error code leaves registered; null for none.</summary>
     public virtual WatchKind? WatchKindFor(int err) => null;
 
-    /// <summary>Runs on the dispatcher: hands the outcome kept by <see cref="Receive"/> to the caller.</summary>
+    /// <summary>
+    /// Hands the outcome kept by <see cref="Receive"/> to the caller: on the dispatcher, or on the reader
+    /// when the dispatcher is idle (<see cref="Dispatcher.Publish(Request)"/>). It never runs the caller's code: the
+    /// caller's continuation is queued (RunContinuationsAsynchronously), so the reader is never held up by it.
+    /// </summary>
     public abstract void Publish();
 
     public abstract void Fail(Exception error);

@@ -8,13 +8,17 @@ namespace Drover.Testing.ZooKeeper;
 public static class FourLetterWord
 {
     /// <summary>The answer, or null if the server is not listening or did not answer in time.</summary>
-    public static async Task<string?> SendAsync(int port, string word, TimeSpan? timeout = null)
+    public static Task<string?> SendAsync(int port, string word, TimeSpan? timeout = null) =>
+        SendAsync(IPAddress.Loopback, port, word, timeout);
+
+    /// <summary>As <see cref="SendAsync(int, string, TimeSpan?)"/>, to a server on another loopback address.</summary>
+    public static async Task<string?> SendAsync(IPAddress address, int port, string word, TimeSpan? timeout = null)
     {
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(2));
         try
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), deadline.Token);
+            await socket.ConnectAsync(new IPEndPoint(address, port), deadline.Token);
             await socket.SendAsync(Encoding.ASCII.GetBytes(word), SocketFlags.None, deadline.Token);
             var answer = new MemoryStream();
             var buffer = new byte[4096];

@@ -27,10 +27,11 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     private RunningProgram? _jvm;
     private RunningProgram? _reaper;
 
-    private ZooKeeperServer(int id, string directory, int clientPort, IReadOnlyList<string> quorum, string jvmOptions)
+    private ZooKeeperServer(int id, string directory, int clientPort, IReadOnlyList<string> quorum, string jvmOptions, string host)
     {
         _jvmOptions = jvmOptions;
         Id = id;
+        Host = host;
         Directory = directory;
         ClientPort = clientPort;
         var dataDir = Path.Combine(directory, "data");
@@ -43,7 +44,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             .AppendLine("syncLimit=10")
             .AppendLine(CultureInfo.InvariantCulture, $"dataDir={dataDir}")
             .AppendLine(CultureInfo.InvariantCulture, $"clientPort={clientPort}")
-            .AppendLine("clientPortAddress=127.0.0.1")
+            .AppendLine(CultureInfo.InvariantCulture, $"clientPortAddress={host}")
             .AppendLine("maxSessionTimeout=60000")
             .AppendLine("admin.enableServer=false")
             .AppendLine("4lw.commands.whitelist=*")
@@ -64,9 +65,12 @@ public sealed class ZooKeeperServer : IAsyncDisposable
 
     public int ClientPort { get; }
 
+    /// <summary>The loopback address the client port is bound to (127.0.0.1 unless an ensemble spreads over several).</summary>
+    public string Host { get; }
+
     public string Directory { get; }
 
-    public string ConnectString => $"127.0.0.1:{ClientPort}";
+    public string ConnectString => $"{Host}:{ClientPort}";
 
     public bool IsRunning => _jvm is { HasExited: false };
 
@@ -88,11 +92,11 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    internal static ZooKeeperServer Create(int id, int clientPort, IReadOnlyList<string> quorum, string jvmOptions = TestJvmOptions)
+    internal static ZooKeeperServer Create(int id, int clientPort, IReadOnlyList<string> quorum, string jvmOptions = TestJvmOptions, string host = "127.0.0.1")
     {
         var directory = Path.Combine(Path.GetTempPath(), $"drover-zk-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
-        return new ZooKeeperServer(id, directory, clientPort, quorum, jvmOptions);
+        return new ZooKeeperServer(id, directory, clientPort, quorum, jvmOptions, host);
     }
 
     public void Start()
@@ -124,14 +128,14 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             {
                 throw new InvalidOperationException($"ZooKeeper server {Id} exited with {_jvm.ExitCode}:\n{LogTail()}\n{_jvm.Output}");
             }
-            var answer = await FourLetterWord.SendAsync(ClientPort, "srvr");
+            var answer = await FourLetterWord.SendAsync(System.Net.IPAddress.Parse(Host), ClientPort, "srvr");
             return answer?.Contains("Mode: ", StringComparison.Ordinal) == true;
         }, $"ZooKeeper server {Id} on port {ClientPort} to serve", timeout ?? TimeSpan.FromSeconds(60));
     }
 
     public async Task<string?> ModeAsync()
     {
-        var answer = await FourLetterWord.SendAsync(ClientPort, "srvr");
+        var answer = await FourLetterWord.SendAsync(System.Net.IPAddress.Parse(Host), ClientPort, "srvr");
         var line = answer?.Split('\n').FirstOrDefault(l => l.StartsWith("Mode: ", StringComparison.Ordinal));
         return line?["Mode: ".Length..].Trim();
     }

@@ -50,3 +50,27 @@ public sealed class EnsembleCollection : ICollectionFixture<EnsembleFixture>
 {
     public const string Name = "three-server ensemble";
 }
+
+/// <summary>Three servers on 127.0.0.1, .2 and .3, one client port: the shape Exhibitor's list describes.</summary>
+public sealed class SpreadEnsembleFixture : IAsyncLifetime
+{
+    private ZooKeeperEnsemble? _ensemble;
+
+    public ZooKeeperEnsemble Ensemble => _ensemble ?? throw new InvalidOperationException("The ensemble is not started.");
+
+    public async Task InitializeAsync() => _ensemble = await ZooKeeperEnsemble.StartAsync(distinctAddresses: true);
+
+    public async Task DisposeAsync()
+    {
+        if (_ensemble is not null)
+        {
+            await _ensemble.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SpreadEnsembleCollection : ICollectionFixture<SpreadEnsembleFixture>
+{
+    public const string Name = "three-server ensemble on three addresses";
+}

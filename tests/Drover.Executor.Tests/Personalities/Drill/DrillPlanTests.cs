@@ -186,6 +186,10 @@ public sealed class DrillPlanTests : IDisposable
     }
 
     [Fact]
+    public void Plan_WithAnExhibitorConnectString_FailsSayingDrillCannotFollowIt() =>
+        Assert.Contains("cannot follow an exhibitor: connect string", Assert.Throws<LaunchException>(() => Plan(Node("exhibitor:http://ex1:8080/apps"))).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void Plan_WithoutInstallDir_FailsNamingIt()
     {
         var node = Node();
