@@ -1,7 +1,10 @@
 using System.Runtime.InteropServices;
+using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
 using Drover.Executor.Logging;
+using Drover.Executor.Supervision;
+using Drover.Executor.Tasks;
 using Drover.Posix;
 
 namespace Drover.Executor;
@@ -10,7 +13,6 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-
         if (args is ["cepmd", ..])
         {
             return await Cepmd.StandaloneCepmd.RunAsync(args[1..]).ConfigureAwait(false);
@@ -52,8 +54,18 @@ public static class Program
             Log.Warning("could not become a child subreaper: descendants that outlive their parent escape supervision");
         }
 
-        using var loop = new ExecutorLoop(settings);
-        // Children of CommandRunner and helpers (nodetool, JMX helper) first; services and checks go to the loop.
+        // The agent client posts to the loop, which owns (and disposes) it.
+        ExecutorLoop? loop = null;
+        var agent = new AgentClient(settings, e => loop!.Post(e));
+        loop = new ExecutorLoop(settings, new ExecutorEffects(
+            agent,
+            new HostProcesses(),
+            new Watchdog(),
+            TimeProvider.System,
+            LaunchPlanner.Plan,
+            Random.Shared.NextDouble));
+        using var owned = loop;
+        // Children of CommandRunner, helpers and command checks first (ExitWaiters); services go to the loop.
         ChildReaper.Start(exit =>
         {
             if (!ExitWaiters.TryDeliver(exit))

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
+using Drover.Executor.Logging;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
 using Drover.Mesos.V1.Executor;
@@ -16,7 +17,7 @@ namespace Drover.Executor.Agent;
 /// calls on other connections (executor-http-api.md). It owns no executor state: what it
 /// learns is posted to the executor loop, tagged with the connection it came from.
 /// </summary>
-public sealed class AgentClient : IDisposable
+public sealed class AgentClient : IAgentConnection
 {
     /// <summary>Largest event accepted from the agent; a LAUNCH carries a TaskInfo with its data, never megabytes.</summary>
     public const int MaxEventSize = 16 * 1024 * 1024;
@@ -33,14 +34,17 @@ public sealed class AgentClient : IDisposable
     private readonly string? _token;
     private readonly Action<ExecutorEvent> _post;
     private readonly Channel<OutgoingCall> _outbox = Channel.CreateUnbounded<OutgoingCall>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _gate = new();
+    private CancellationTokenSource? _subscription;
     private long _currentConnection;
 
-    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post)
+    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post, HttpMessageHandler? handler = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _uri = settings.AgentApiUri;
         _token = settings.AuthenticationToken;
         _post = post;
-        _http = new HttpClient(new SocketsHttpHandler
+        _http = new HttpClient(handler ?? new SocketsHttpHandler
         {
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
@@ -52,14 +56,44 @@ public sealed class AgentClient : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _ = SendLoopAsync();
+        // Each call's faults are caught and reported as its CallCompleted; a fault of the sender itself would be
+        // a bug, and must not pass unseen while updates silently stop going out.
+        SendLoopAsync().ContinueWith(
+            static t => Log.Error($"the sender of calls to the agent failed: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    public void Subscribe(Call subscribe, long connection)
+    {
+        CancellationToken token;
+        lock (_gate)
+        {
+            _subscription?.Cancel();
+            _subscription?.Dispose();
+            _subscription = new CancellationTokenSource();
+            token = _subscription.Token;
+            CurrentConnection = connection;
+        }
+
+        _ = RunSubscriptionAsync(subscribe, connection, token);
+    }
+
+    public void Disconnect()
+    {
+        lock (_gate)
+        {
+            CurrentConnection = 0;
+            _subscription?.Cancel();
+        }
+    }
+
+    public void Send(Call call, long connection, Guid? update) => Enqueue(call, connection, update);
 
     /// <summary>
     /// Runs one subscription to its end. Always finishes by posting exactly one
     /// <see cref="SubscriptionClosed"/> for <paramref name="connectionId"/>, whatever happened.
     /// </summary>
-    public async Task RunSubscriptionAsync(Call subscribe, long connectionId, CancellationToken cancellation)
+    private async Task RunSubscriptionAsync(Call subscribe, long connectionId, CancellationToken cancellation)
     {
         var reason = "the agent closed the subscription";
         try
@@ -107,6 +141,11 @@ public sealed class AgentClient : IDisposable
         {
             reason = $"subscription connection lost: {e.Message}";
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not a transport failure we know: still the end of this subscription, and said so.
+            reason = $"subscription failed: {e.GetType().Name}: {e.Message}";
+        }
         finally
         {
             _post(new SubscriptionClosed(connectionId, reason));
@@ -118,7 +157,7 @@ public sealed class AgentClient : IDisposable
     /// (re)subscribes; calls queued for an older connection are dropped, because the
     /// SUBSCRIBE of the newer one carries every unacknowledged update.
     /// </summary>
-    public long CurrentConnection
+    private long CurrentConnection
     {
         get => Volatile.Read(ref _currentConnection);
         set => Volatile.Write(ref _currentConnection, value);
@@ -131,7 +170,7 @@ public sealed class AgentClient : IDisposable
     /// retried each second while the connection is current; other answers are final and
     /// posted as <see cref="CallCompleted"/>.
     /// </summary>
-    public void Enqueue(Call call, long connectionId, Guid? updateUuid) =>
+    private void Enqueue(Call call, long connectionId, Guid? updateUuid) =>
         _outbox.Writer.TryWrite(new OutgoingCall(call, connectionId, updateUuid));
 
     private async Task SendLoopAsync()
@@ -172,6 +211,11 @@ public sealed class AgentClient : IDisposable
         catch (HttpRequestException e)
         {
             return (null, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A fault of this one call must not end the sender (later calls would never go), nor go unseen.
+            return (null, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -233,6 +277,7 @@ public sealed class AgentClient : IDisposable
 
     public void Dispose()
     {
+        Disconnect();
         _outbox.Writer.TryComplete();
         _http.Dispose();
     }
