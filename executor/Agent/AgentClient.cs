@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
@@ -111,7 +110,7 @@ public sealed class AgentClient : IAgentConnection
             var reader = new RecordIOStreamReader(stream, MaxEventSize);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(DecodeEvent, cancellation).ConfigureAwait(false) is { } e)
+                while (await reader.ReadAsync(AgentEvents.Decode, cancellation).ConfigureAwait(false) is { } e)
                 {
                     _post(new AgentEventReceived(connectionId, e));
                 }
@@ -125,11 +124,7 @@ public sealed class AgentClient : IAgentConnection
         {
             reason = $"broken event stream from the agent: {e.Message}";
         }
-        catch (InvalidProtocolBufferException e)
-        {
-            reason = $"undecodable event from the agent: {e.Message}";
-        }
-        catch (MalformedEventException e)
+        catch (AgentProtocolException e)
         {
             reason = $"undecodable event from the agent: {e.Message}";
         }
@@ -221,33 +216,6 @@ public sealed class AgentClient : IAgentConnection
 
     private sealed record OutgoingCall(Call Call, long ConnectionId, Guid? UpdateUuid);
 
-    /// <summary>
-    /// Google.Protobuf does not enforce proto2's `required` on parse; the agent's own parser does,
-    /// so an event missing a required field is as malformed as an undecodable one.
-    /// </summary>
-    private static Event DecodeEvent(ReadOnlySequence<byte> record)
-    {
-        var e = Event.Parser.ParseFrom(record);
-        if (!e.IsInitialized())
-        {
-            throw new MalformedEventException($"a {e.Type} event without all its required fields");
-        }
-
-        // The union trick: the type names the field that must be there (as the agent checks calls).
-        var missing = e.Type switch
-        {
-            Event.Types.Type.Subscribed when e.Subscribed is null => "subscribed",
-            Event.Types.Type.Launch when e.Launch is null => "launch",
-            Event.Types.Type.LaunchGroup when e.LaunchGroup is null => "launch_group",
-            Event.Types.Type.Kill when e.Kill is null => "kill",
-            Event.Types.Type.Acknowledged when e.Acknowledged is null => "acknowledged",
-            Event.Types.Type.Message when e.Message is null => "message",
-            Event.Types.Type.Error when e.Error is null => "error",
-            _ => null,
-        };
-        return missing is null ? e : throw new MalformedEventException($"a {e.Type} event without '{missing}'");
-    }
-
     private HttpRequestMessage NewRequest(Call call)
     {
         var content = new ByteArrayContent(call.ToByteArray());
@@ -282,6 +250,3 @@ public sealed class AgentClient : IAgentConnection
         _http.Dispose();
     }
 }
-
-/// <summary>An event that decodes but breaks the protocol (a required field missing).</summary>
-public sealed class MalformedEventException(string message) : Exception(message);

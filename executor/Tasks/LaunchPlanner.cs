@@ -274,17 +274,16 @@ public static class LaunchPlanner
     private static string DescribeNames(IReadOnlyDictionary<string, int> ports) =>
         ports.Count == 0 ? "no named ports" : "only " + string.Join(", ", ports.Keys.Select(k => $"'{k}'"));
 
-    private static string EnvironmentName(string portName)
-    {
-        Span<char> buffer = stackalloc char[portName.Length];
-        for (var i = 0; i < portName.Length; i++)
+    /// <summary>PORT_&lt;NAME&gt;: the port's name upper-cased, anything but ASCII letters and digits as '_'. On the heap: the scheduler picks the name's length.</summary>
+    public static string EnvironmentName(string portName) =>
+        string.Create(portName.Length, portName, static (buffer, name) =>
         {
-            var c = portName[i];
-            buffer[i] = char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_';
-        }
-
-        return new string(buffer);
-    }
+            for (var i = 0; i < name.Length; i++)
+            {
+                var c = name[i];
+                buffer[i] = char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_';
+            }
+        });
 
     /// <summary>Task ids may hold characters a path must not ('/', '..'): keep a safe, readable name.</summary>
     public static string SafeFileName(string taskId)
