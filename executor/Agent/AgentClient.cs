@@ -13,7 +13,7 @@ namespace Drover.Executor.Agent;
 /// <summary>
 /// The executor's side of the agent's /api/v1/executor endpoint: SUBSCRIBE on a long-lived
 /// connection whose RecordIO stream of events is decoded as it arrives, and UPDATE/MESSAGE
-/// calls on other connections (executor-http-api.md). It owns no executor state: what it
+/// calls on other connections (Mesos' executor HTTP API). It owns no executor state: what it
 /// learns is posted to the executor loop, tagged with the connection it came from.
 /// </summary>
 public sealed class AgentClient : IAgentConnection

@@ -1,7 +1,7 @@
 namespace Drover.Executor.Core;
 
 /// <summary>
-/// The executor's subscription to its agent (executor-http-api: "Disconnections", "Agent Recovery"). Before the
+/// The executor's subscription to its agent (Mesos' executor HTTP API, "Disconnections" and "Agent Recovery"). Before the
 /// first SUBSCRIBED the executor retries until the agent's registration timeout; after it, a lost subscription
 /// is retried only when the framework checkpoints, within MESOS_RECOVERY_TIMEOUT (<see cref="Recovery"/>).
 /// </summary>

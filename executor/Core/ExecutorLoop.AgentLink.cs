@@ -87,7 +87,7 @@ public sealed partial class ExecutorLoop
                 Shutdown("the agent asked the executor to shut down");
                 break;
             case Event.Types.Type.Error:
-                // executor-http-api: "It is recommended that the executor abort when it receives an error
+                // Mesos' executor HTTP API: "It is recommended that the executor abort when it receives an error
                 // event and retry subscription."
                 Log.Error($"agent sent ERROR: {e.Error?.Message}");
                 Disconnect($"agent sent ERROR: {e.Error?.Message}");

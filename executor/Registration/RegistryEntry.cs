@@ -6,7 +6,7 @@ using Drover.V1;
 namespace Drover.Executor.Registration;
 
 /// <summary>
-/// One task's entry in the ZooKeeper registry (architecture.md, "ZooKeeper layout"): registered
+/// One task's entry in the ZooKeeper registry (an endpoint record and a ServerSet member, lib/Drover.Registry): registered
 /// when its service starts, kept current with its phase and health, removed with its terminal
 /// update. The registry keeps the desired state and writes it in the background (retrying, and
 /// writing it again after a session expiry), so nothing here blocks the executor loop; failures

@@ -5,7 +5,7 @@ using Drover.Mesos.V1;
 
 namespace Drover.Executor.Tasks;
 
-/// <summary>Where a task is in its life. One value, not a pile of booleans (style.md #15).</summary>
+/// <summary>Where a task is in its life. One value, not a pile of booleans.</summary>
 public enum TaskPhase
 {
     /// <summary>TASK_STARTING sent; the process is being spawned.</summary>
@@ -47,7 +47,7 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
 
     public RestartHistory Restarts { get; } = new();
 
-    /// <summary>At least one of this task's updates was acknowledged (executor-http-api.md, "Unacknowledged Tasks").</summary>
+    /// <summary>At least one of this task's updates was acknowledged (Mesos' executor HTTP API, "Unacknowledged Tasks").</summary>
     public bool Acknowledged { get; set; }
 
     public KillAttempt? Kill { get; set; }
