@@ -3,6 +3,7 @@ using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
 using Drover.Executor.Logging;
+using Drover.Executor.Runtime;
 using Drover.Executor.Supervision;
 using Drover.Executor.Tasks;
 using Drover.Posix;
@@ -84,6 +85,8 @@ public static class Program
             loop.Post(new ShutdownSignal("SIGINT"));
         });
 
+        // Quiet for 5 s (services started, nothing happening): give back what start-up and launches left resident.
+        using var trimmer = new IdleTrimmer(() => loop.EventsHandled, TimeSpan.FromSeconds(5), TimeProvider.System).Start();
         return await loop.RunAsync().ConfigureAwait(false);
     }
 }

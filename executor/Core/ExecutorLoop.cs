@@ -66,6 +66,9 @@ public sealed partial class ExecutorLoop : IDisposable
 
     private MetricsServer? _metricsServer;
 
+    /// <summary>Events handled so far: what the idle trimmer watches.</summary>
+    private long _handled;
+
     /// <summary>The periodic scan for services' descendants in sessions of their own; started with the first service.</summary>
     private ITimer? _strayScan;
 
@@ -90,6 +93,9 @@ public sealed partial class ExecutorLoop : IDisposable
 
     /// <summary>The subscription to the agent.</summary>
     public AgentLink Link => _link;
+
+    /// <summary>Events handled so far; thread-safe (read by the idle trimmer).</summary>
+    public long EventsHandled => Interlocked.Read(ref _handled);
 
     /// <summary>The exit code once the executor is done, else null.</summary>
     public int? ExitCode => (_phase as ExecutorPhase.Exited)?.Code;
@@ -204,6 +210,7 @@ public sealed partial class ExecutorLoop : IDisposable
 
         Settle();
         RefreshMetrics();
+        Interlocked.Increment(ref _handled);
     }
 
     /// <summary>Time since the loop was made, on its clock: every deadline is kept in it.</summary>
