@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of drover-executor (issue 2): the native-AOT binary and the same code published
-# self-contained for the JIT (net9.0 runtime pack), side by side under the agent emulator.
+# self-contained for the JIT (net10.0 runtime pack), side by side under the agent emulator.
 # Prints a markdown table; bench/RESULTS.md records it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
+using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
 using Drover.Executor.Logging;
+using Drover.Executor.Runtime;
+using Drover.Executor.Supervision;
+using Drover.Executor.Tasks;
 using Drover.Posix;
 
 namespace Drover.Executor;
@@ -10,7 +14,6 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-
         if (args is ["cepmd", ..])
         {
             return await Cepmd.StandaloneCepmd.RunAsync(args[1..]).ConfigureAwait(false);
@@ -52,8 +55,18 @@ public static class Program
             Log.Warning("could not become a child subreaper: descendants that outlive their parent escape supervision");
         }
 
-        using var loop = new ExecutorLoop(settings);
-        // Children of CommandRunner and helpers (nodetool, JMX helper) first; services and checks go to the loop.
+        // The agent client posts to the loop, which owns (and disposes) it.
+        ExecutorLoop? loop = null;
+        var agent = new AgentClient(settings, e => loop!.Post(e));
+        loop = new ExecutorLoop(settings, new ExecutorEffects(
+            agent,
+            new HostProcesses(),
+            new Watchdog(),
+            TimeProvider.System,
+            LaunchPlanner.Plan,
+            Random.Shared.NextDouble));
+        using var owned = loop;
+        // Children of CommandRunner, helpers and command checks first (ExitWaiters); services go to the loop.
         ChildReaper.Start(exit =>
         {
             if (!ExitWaiters.TryDeliver(exit))
@@ -72,6 +85,8 @@ public static class Program
             loop.Post(new ShutdownSignal("SIGINT"));
         });
 
+        // Quiet for 5 s (services started, nothing happening): give back what start-up and launches left resident.
+        using var trimmer = new IdleTrimmer(() => loop.EventsHandled, TimeSpan.FromSeconds(5), TimeProvider.System).Start();
         return await loop.RunAsync().ConfigureAwait(false);
     }
 }

@@ -60,6 +60,10 @@ foreach (var arg in args)
     var hwmKiB = StatusKiB(supervised.Pid, "VmHWM:");
     var anonKiB = StatusKiB(supervised.Pid, "RssAnon:"); // private: heap, stacks, buffers
     var fileKiB = StatusKiB(supervised.Pid, "RssFile:"); // the mapped binary, shared by every executor of the agent
+    if (System.Environment.GetEnvironmentVariable("DROVER_BENCH_SMAPS") == "1")
+    {
+        PrintSmaps(name, supervised.Pid);
+    }
 
     rows.Add(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {anonKiB / 1024.0:0.0} | {fileKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
@@ -94,6 +98,42 @@ static double CpuSeconds(int pid)
     var stat = File.ReadAllText($"/proc/{pid}/stat");
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+// Where the resident pages are: the largest mappings of /proc/<pid>/smaps, with their anonymous share.
+static void PrintSmaps(string name, int pid)
+{
+    var mappings = new List<(string Name, long Rss, long Anonymous)>();
+    (string Name, long Rss, long Anonymous)? current = null;
+    foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+    {
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
+        {
+            if (current is { } done)
+            {
+                mappings.Add(done);
+            }
+
+            current = ($"{fields[0]} {fields[1]} {(fields.Length > 5 ? Path.GetFileName(fields[5]) : "[anon]")}", 0, 0);
+        }
+        else if (current is { } open && fields.Length >= 2 && fields[0] is "Rss:" or "Anonymous:")
+        {
+            var kib = long.Parse(fields[1], CultureInfo.InvariantCulture);
+            current = fields[0] == "Rss:" ? open with { Rss = kib } : open with { Anonymous = kib };
+        }
+    }
+
+    if (current is { } last)
+    {
+        mappings.Add(last);
+    }
+
+    Console.Error.WriteLine($"{name}: smaps, largest resident mappings (KiB rss / anonymous):");
+    foreach (var (mapping, rss, anonymous) in mappings.OrderByDescending(m => m.Rss).Take(12))
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {rss,6} / {anonymous,6}  {mapping}"));
+    }
 }
 
 static long StatusKiB(int pid, string field)

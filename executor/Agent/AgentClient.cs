@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
+using Drover.Executor.Logging;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
 using Drover.Mesos.V1.Executor;
@@ -13,10 +13,10 @@ namespace Drover.Executor.Agent;
 /// <summary>
 /// The executor's side of the agent's /api/v1/executor endpoint: SUBSCRIBE on a long-lived
 /// connection whose RecordIO stream of events is decoded as it arrives, and UPDATE/MESSAGE
-/// calls on other connections (executor-http-api.md). It owns no executor state: what it
+/// calls on other connections (Mesos' executor HTTP API). It owns no executor state: what it
 /// learns is posted to the executor loop, tagged with the connection it came from.
 /// </summary>
-public sealed class AgentClient : IDisposable
+public sealed class AgentClient : IAgentConnection
 {
     /// <summary>Largest event accepted from the agent; a LAUNCH carries a TaskInfo with its data, never megabytes.</summary>
     public const int MaxEventSize = 16 * 1024 * 1024;
@@ -33,14 +33,17 @@ public sealed class AgentClient : IDisposable
     private readonly string? _token;
     private readonly Action<ExecutorEvent> _post;
     private readonly Channel<OutgoingCall> _outbox = Channel.CreateUnbounded<OutgoingCall>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _gate = new();
+    private CancellationTokenSource? _subscription;
     private long _currentConnection;
 
-    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post)
+    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post, HttpMessageHandler? handler = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _uri = settings.AgentApiUri;
         _token = settings.AuthenticationToken;
         _post = post;
-        _http = new HttpClient(new SocketsHttpHandler
+        _http = new HttpClient(handler ?? new SocketsHttpHandler
         {
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
@@ -52,14 +55,44 @@ public sealed class AgentClient : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _ = SendLoopAsync();
+        // Each call's faults are caught and reported as its CallCompleted; a fault of the sender itself would be
+        // a bug, and must not pass unseen while updates silently stop going out.
+        SendLoopAsync().ContinueWith(
+            static t => Log.Error($"the sender of calls to the agent failed: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    public void Subscribe(Call subscribe, long connection)
+    {
+        CancellationToken token;
+        lock (_gate)
+        {
+            _subscription?.Cancel();
+            _subscription?.Dispose();
+            _subscription = new CancellationTokenSource();
+            token = _subscription.Token;
+            CurrentConnection = connection;
+        }
+
+        _ = RunSubscriptionAsync(subscribe, connection, token);
+    }
+
+    public void Disconnect()
+    {
+        lock (_gate)
+        {
+            CurrentConnection = 0;
+            _subscription?.Cancel();
+        }
+    }
+
+    public void Send(Call call, long connection, Guid? update) => Enqueue(call, connection, update);
 
     /// <summary>
     /// Runs one subscription to its end. Always finishes by posting exactly one
     /// <see cref="SubscriptionClosed"/> for <paramref name="connectionId"/>, whatever happened.
     /// </summary>
-    public async Task RunSubscriptionAsync(Call subscribe, long connectionId, CancellationToken cancellation)
+    private async Task RunSubscriptionAsync(Call subscribe, long connectionId, CancellationToken cancellation)
     {
         var reason = "the agent closed the subscription";
         try
@@ -77,7 +110,7 @@ public sealed class AgentClient : IDisposable
             var reader = new RecordIOStreamReader(stream, MaxEventSize);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(DecodeEvent, cancellation).ConfigureAwait(false) is { } e)
+                while (await reader.ReadAsync(AgentEvents.Decode, cancellation).ConfigureAwait(false) is { } e)
                 {
                     _post(new AgentEventReceived(connectionId, e));
                 }
@@ -91,11 +124,7 @@ public sealed class AgentClient : IDisposable
         {
             reason = $"broken event stream from the agent: {e.Message}";
         }
-        catch (InvalidProtocolBufferException e)
-        {
-            reason = $"undecodable event from the agent: {e.Message}";
-        }
-        catch (MalformedEventException e)
+        catch (AgentProtocolException e)
         {
             reason = $"undecodable event from the agent: {e.Message}";
         }
@@ -106,6 +135,11 @@ public sealed class AgentClient : IDisposable
         catch (IOException e)
         {
             reason = $"subscription connection lost: {e.Message}";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not a transport failure we know: still the end of this subscription, and said so.
+            reason = $"subscription failed: {e.GetType().Name}: {e.Message}";
         }
         finally
         {
@@ -118,7 +152,7 @@ public sealed class AgentClient : IDisposable
     /// (re)subscribes; calls queued for an older connection are dropped, because the
     /// SUBSCRIBE of the newer one carries every unacknowledged update.
     /// </summary>
-    public long CurrentConnection
+    private long CurrentConnection
     {
         get => Volatile.Read(ref _currentConnection);
         set => Volatile.Write(ref _currentConnection, value);
@@ -131,7 +165,7 @@ public sealed class AgentClient : IDisposable
     /// retried each second while the connection is current; other answers are final and
     /// posted as <see cref="CallCompleted"/>.
     /// </summary>
-    public void Enqueue(Call call, long connectionId, Guid? updateUuid) =>
+    private void Enqueue(Call call, long connectionId, Guid? updateUuid) =>
         _outbox.Writer.TryWrite(new OutgoingCall(call, connectionId, updateUuid));
 
     private async Task SendLoopAsync()
@@ -173,36 +207,14 @@ public sealed class AgentClient : IDisposable
         {
             return (null, e.Message);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A fault of this one call must not end the sender (later calls would never go), nor go unseen.
+            return (null, $"{e.GetType().Name}: {e.Message}");
+        }
     }
 
     private sealed record OutgoingCall(Call Call, long ConnectionId, Guid? UpdateUuid);
-
-    /// <summary>
-    /// Google.Protobuf does not enforce proto2's `required` on parse; the agent's own parser does,
-    /// so an event missing a required field is as malformed as an undecodable one.
-    /// </summary>
-    private static Event DecodeEvent(ReadOnlySequence<byte> record)
-    {
-        var e = Event.Parser.ParseFrom(record);
-        if (!e.IsInitialized())
-        {
-            throw new MalformedEventException($"a {e.Type} event without all its required fields");
-        }
-
-        // The union trick: the type names the field that must be there (as the agent checks calls).
-        var missing = e.Type switch
-        {
-            Event.Types.Type.Subscribed when e.Subscribed is null => "subscribed",
-            Event.Types.Type.Launch when e.Launch is null => "launch",
-            Event.Types.Type.LaunchGroup when e.LaunchGroup is null => "launch_group",
-            Event.Types.Type.Kill when e.Kill is null => "kill",
-            Event.Types.Type.Acknowledged when e.Acknowledged is null => "acknowledged",
-            Event.Types.Type.Message when e.Message is null => "message",
-            Event.Types.Type.Error when e.Error is null => "error",
-            _ => null,
-        };
-        return missing is null ? e : throw new MalformedEventException($"a {e.Type} event without '{missing}'");
-    }
 
     private HttpRequestMessage NewRequest(Call call)
     {
@@ -233,10 +245,8 @@ public sealed class AgentClient : IDisposable
 
     public void Dispose()
     {
+        Disconnect();
         _outbox.Writer.TryComplete();
         _http.Dispose();
     }
 }
-
-/// <summary>An event that decodes but breaks the protocol (a required field missing).</summary>
-public sealed class MalformedEventException(string message) : Exception(message);

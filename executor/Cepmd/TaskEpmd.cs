@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Drover.Epmd;
 using Drover.Executor.Logging;
-using Drover.Executor.Tasks;
 using Drover.Registry;
 using Drover.Registry.Epmd;
+using Drover.V1;
 
 namespace Drover.Executor.Cepmd;
 
@@ -13,8 +13,8 @@ namespace Drover.Executor.Cepmd;
 /// Erlang nodes on other agents dial agent:port) from before the service starts until the task's terminal
 /// update, answering for the agent's host name, with its registrations in the cluster's ZooKeeper
 /// <c>epmd/</c> when the NodeSpec names a ZooKeeper, else in memory. The service gets
-/// <c>ERL_EPMD_PORT</c> (LaunchPlanner). Binding happens on the executor loop and is quick; the ZooKeeper
-/// session connects in the background.
+/// <c>ERL_EPMD_PORT</c> (LaunchPlanner). The loop starts it before the service and goes on with the launch
+/// when it listens; the ZooKeeper session connects in the background.
 /// </summary>
 public sealed class TaskEpmd
 {
@@ -38,40 +38,43 @@ public sealed class TaskEpmd
     /// <summary>The ZooKeeper store, or null when lookups are local only.</summary>
     public ZooKeeperEpmdRegistry? Store { get; }
 
+    /// <summary>What <see cref="StartAsync"/> came to.</summary>
+    public abstract record StartResult;
+
+    /// <summary>Listening; the task owns <paramref name="Epmd"/> until its terminal update.</summary>
+    public sealed record Started(TaskEpmd Epmd) : StartResult;
+
+    /// <summary>The port could not be bound (or the options are bad): the reason for TASK_FAILED.</summary>
+    public sealed record Failed(string Reason) : StartResult;
+
     /// <summary>
-    /// Starts the task's cEPMD if it has a port named <c>epmd</c> (setting <see cref="ServiceTask.Epmd"/>).
-    /// False, with the reason for TASK_FAILED, when it cannot listen.
+    /// Starts the cEPMD of task <paramref name="taskId"/> on <paramref name="port"/>, with its registrations in
+    /// the cluster's ZooKeeper when <paramref name="registry"/> is set. Nothing is changed on the caller's side:
+    /// the result says what to keep.
     /// </summary>
-    public static bool TryStart(ServiceTask task, string? agentHostname, EpmdMetrics metrics, out string? error)
+    public static async Task<StartResult> StartAsync(string taskId, int port, RegistryOptions? registry, NodeSpec? node, string? agentHostname, EpmdMetrics metrics)
     {
-        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(metrics);
-        error = null;
-        if (!task.Plan.Ports.TryGetValue(PortName, out var port))
-        {
-            return true;
-        }
         var host = agentHostname is { Length: > 0 } known ? known : Dns.GetHostName();
         ZooKeeperEpmdRegistry? store = null;
         try
         {
-            store = OpenStore(task);
+            store = OpenStore(taskId, registry, node);
             var server = new EpmdServer(new EpmdServerOptions { Host = host }, store ?? (IEpmdRegistry)new InMemoryEpmdRegistry());
-            // StartAsync binds and listens synchronously; the serving thread and the ZooKeeper session run by themselves.
-            server.StartAsync(new IPEndPoint(IPAddress.Any, port)).GetAwaiter().GetResult();
-            task.Epmd = new TaskEpmd(task.Id, server, store, metrics);
-            metrics.Add(task.Id, server, store);
-            Log.Info($"cEPMD listening on port {port} for host {host}; ERL_EPMD_PORT={port}; registrations {(store is null ? "in memory" : $"in ZooKeeper {store.Path}")}", task.Id);
-            return true;
+            await server.StartAsync(new IPEndPoint(IPAddress.Any, port)).ConfigureAwait(false);
+            metrics.Add(taskId, server, store);
+            Log.Info($"cEPMD listening on port {port} for host {host}; ERL_EPMD_PORT={port}; registrations {(store is null ? "in memory" : $"in ZooKeeper {store.Path}")}", taskId);
+            return new Started(new TaskEpmd(taskId, server, store, metrics));
         }
         catch (Exception e) when (e is SocketException or ArgumentException)
         {
             if (store is not null)
             {
-                _ = store.DisposeAsync().AsTask();
+                await store.DisposeAsync().ConfigureAwait(false);
             }
-            error = $"cannot start the cEPMD on port {port}: {e.Message}";
-            return false;
+
+            return new Failed($"cannot start the cEPMD on port {port}: {e.Message}");
         }
     }
 
@@ -96,16 +99,17 @@ public sealed class TaskEpmd
         }
     }
 
-    private static ZooKeeperEpmdRegistry? OpenStore(ServiceTask task)
+    private static ZooKeeperEpmdRegistry? OpenStore(string taskId, RegistryOptions? options, NodeSpec? node)
     {
-        if (task.RegistryOptions is not RegistryOptions options || task.Plan.Node is not { } node)
+        if (options is null || node is null)
         {
-            Log.Info("NodeSpec.zookeeper is not set: cEPMD lookups are local only (nodes that registered with this task's cEPMD)", task.Id);
+            Log.Info("NodeSpec.zookeeper is not set: cEPMD lookups are local only (nodes that registered with this task's cEPMD)", taskId);
             return null;
         }
+
         var store = new ZooKeeperEpmdRegistry(options, node.Cluster);
-        store.Changed += (_, e) => Log.Info(e.ToString(), task.Id);
-        store.Session.Changed += (_, e) => Log.Info($"cEPMD: {e}", task.Id);
+        store.Changed += (_, e) => Log.Info(e.ToString(), taskId);
+        store.Session.Changed += (_, e) => Log.Info($"cEPMD: {e}", taskId);
         return store;
     }
 }

@@ -118,7 +118,7 @@ public sealed record ExecutorSettings
         return result;
     }
 
-    // The agent writes "1"/"0" (mesos-facts.md); stout's flag parser also takes true/false.
+    // A Mesos 1.12 agent writes "1"/"0" (as observed); stout's flag parser also takes true/false.
     private static bool ParseFlag(IReadOnlyDictionary<string, string> env, string name)
     {
         if (!env.TryGetValue(name, out var text))

@@ -1,20 +1,23 @@
 using Drover.Executor.Logging;
-using Drover.Executor.Registry;
+using Drover.Executor.Registration;
 using Drover.Executor.Supervision;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
+using Drover.Mesos;
+using Drover.Mesos.V1;
 using Drover.Posix;
 using Drover.Registry;
-using Drover.Mesos.V1;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
-using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Core;
 
-/// <summary>Launching tasks, watching their processes, restarting them by policy.</summary>
+/// <summary>A task's life (<see cref="TaskPhase"/>): launch, its process, restarts by policy, its terminal update.</summary>
 public sealed partial class ExecutorLoop
 {
-    private bool _launchedAny;
+    /// <summary>
+    /// How long a terminal update waits for the service's output to reach its files after the process exited.
+    /// A process outside the service's session can hold the pipe open for ever; the update goes anyway.
+    /// </summary>
+    public static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(2);
 
     private void OnLaunch(TaskInfo task) => Launch(task, group: null);
 
@@ -45,28 +48,27 @@ public sealed partial class ExecutorLoop
             return;
         }
 
-        _launchedAny = true;
         LaunchPlan plan;
-        Drover.Registry.RegistryOptions? registry;
+        RegistryOptions? registry;
         try
         {
-            if (_shutdown is not null)
+            if (_phase.RefusesLaunches)
             {
                 throw new LaunchException("the executor is shutting down");
             }
 
-            plan = LaunchPlanner.Plan(info, PlanContext());
+            AcceptWork();
+            plan = _plan(info, PlanContext());
             registry = RegistryOptionsFor(plan, id);
         }
         catch (LaunchException e)
         {
             // A bad task fails alone; the executor stays up for its other work.
             Log.Error($"cannot launch: {e.Message}", id);
-            var failed = new ServiceTask(info, InvalidPlan(), group) { Phase = TaskPhase.Terminated };
+            var failed = new ServiceTask(info, LaunchPlan.Invalid, group) { Phase = TaskPhase.Terminated };
             _tasks[id] = failed;
             Forward(failed, _statuses.Create(info.TaskId, TaskState.TaskFailed, e.Message, TaskStatus.Types.Reason.TaskInvalid));
             GroupMemberEnded(failed, TaskState.TaskFailed);
-            MaybeExit();
             return;
         }
 
@@ -75,9 +77,23 @@ public sealed partial class ExecutorLoop
         StartMetricsServer(task);
         Log.Info($"launching {(plan.Node is { } node ? $"node '{node.Node}' of cluster '{node.Cluster}'" : "command task")}: {plan.Describe()}", id);
         Forward(task, _statuses.Create(info.TaskId, TaskState.TaskStarting));
-        if (PrepareFiles(task) && StartEpmd(task) && StartProcess(task))
+        if (!PrepareFiles(task))
         {
-            Forward(task, _statuses.Create(info.TaskId, TaskState.TaskRunning));
+            return;
+        }
+
+        if (!StartEpmd(task))
+        {
+            StartFirstProcess(task);
+        }
+    }
+
+    /// <summary>The last step of a launch (after the cEPMD, if any, listens): the process, then TASK_RUNNING.</summary>
+    private void StartFirstProcess(ServiceTask task)
+    {
+        if (StartProcess(task))
+        {
+            Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskRunning));
         }
     }
 
@@ -86,18 +102,13 @@ public sealed partial class ExecutorLoop
     {
         try
         {
-            if (_guard is null)
-            {
-                _guard = OrphanGuard.Start();
-                Schedule(StrayScanInterval, new StrayScanDue());
-            }
-
-            var process = ServiceProcess.Start(task.Plan, _pump);
+            var process = _processes.Start(task.Plan);
             task.Process = process;
             task.Incarnation++;
             task.Phase = TaskPhase.Running;
             _byPid[process.Pid] = task;
             _guard.Add(process.ProcessGroupId);
+            _strayScan ??= _time.CreateTimer(static loop => ((ExecutorLoop)loop!).Post(new StrayScanDue()), this, StrayScanInterval, StrayScanInterval);
             Log.Info($"started pid {process.Pid}", task.Id);
             StartHealthChecks(task);
             Register(task);
@@ -113,21 +124,10 @@ public sealed partial class ExecutorLoop
 
     private void OnChildExited(ChildExit exit)
     {
-        if (_guard is { } guard && exit.Pid == guard.WatchdogPid)
+        if (exit.Pid == _guard.WatchdogPid)
         {
             Log.Warning($"orphan watchdog (pid {exit.Pid}) {ExitDescription.Of(exit)}; restarting it");
-            _guard = guard.Restart();
-            foreach (var task in _byPid.Values)
-            {
-                _guard.Add(task.Process!.ProcessGroupId);
-            }
-
-            return;
-        }
-
-        if (_checkProcesses.Remove(exit.Pid, out var check))
-        {
-            OnCommandCheckExited(check, exit);
+            _guard.Restart();
             return;
         }
 
@@ -142,11 +142,11 @@ public sealed partial class ExecutorLoop
         owner.Process = null;
         // Whatever the service left in its session dies with it: a restart must find its ports free.
         process.KillSession();
-        _guard?.Remove(process.ProcessGroupId);
-        OnServiceExited(owner, exit);
+        _guard.Remove(process.ProcessGroupId);
+        OnServiceExited(owner, process, exit);
     }
 
-    private void OnServiceExited(ServiceTask task, ChildExit exit)
+    private void OnServiceExited(ServiceTask task, IServiceProcess process, ChildExit exit)
     {
         var how = "Command " + ExitDescription.Of(exit);
         task.LastExit = how;
@@ -154,29 +154,65 @@ public sealed partial class ExecutorLoop
 
         if (task.Phase == TaskPhase.Killing)
         {
-            Terminate(task, TaskState.TaskKilled, how);
+            EndAfterOutput(task, process, TaskState.TaskKilled, how);
             return;
         }
 
         if (ExitDescription.Succeeded(exit))
         {
-            Terminate(task, TaskState.TaskFinished, how);
+            EndAfterOutput(task, process, TaskState.TaskFinished, how);
             return;
         }
 
-        if (_shutdown is null && task.Restarts.TryRecordRestart(task.Plan.Restart, NowMs))
+        if (_phase is not (ExecutorPhase.ShuttingDown or ExecutorPhase.AgentLost) && task.Restarts.TryRecordRestart(task.Plan.Restart, Now))
         {
             var backoff = task.Plan.Restart.BackoffFor(task.Restarts.InWindow);
             task.Phase = TaskPhase.BackingOff;
             task.Registration?.Update(NodeState.Restarting, null);
             _metrics.Restarts.WithLabels(task.Id).Inc();
-            Log.Warning($"restarting in {Drover.Mesos.MesosDuration.Format(backoff)} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {Drover.Mesos.MesosDuration.Format(task.Plan.Restart.Window)})", task.Id);
+            Log.Warning($"restarting in {MesosDuration.Format(backoff)} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {MesosDuration.Format(task.Plan.Restart.Window)})", task.Id);
             Schedule(backoff, new RestartDue(task.Id, task.Incarnation));
             return;
         }
 
         var restarts = task.Restarts.Total;
-        Terminate(task, TaskState.TaskFailed, restarts > 0 ? $"{how} after {restarts} restart{(restarts == 1 ? "" : "s")}" : how);
+        EndAfterOutput(task, process, TaskState.TaskFailed, restarts > 0 ? $"{how} after {restarts} restart{(restarts == 1 ? "" : "s")}" : how);
+    }
+
+    /// <summary>
+    /// The terminal update of a task whose process exited waits until the service's output is in its files (an
+    /// operator reading stdout after TASK_FINISHED expects all of it), at most <see cref="OutputDrainLimit"/>.
+    /// </summary>
+    private void EndAfterOutput(ServiceTask task, IServiceProcess process, TaskState state, string message)
+    {
+        if (process.OutputClosed.IsCompleted)
+        {
+            Terminate(task, state, message);
+            return;
+        }
+
+        task.Phase = TaskPhase.Ending;
+        task.Ending = new PendingEnd(state, message);
+        var incarnation = task.Incarnation;
+        process.OutputClosed.ContinueWith(
+            _ => Post(new OutputDrained(task.Id, incarnation, TimedOut: false)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Schedule(OutputDrainLimit, new OutputDrained(task.Id, incarnation, TimedOut: true));
+    }
+
+    private void OnOutputDrained(OutputDrained drained)
+    {
+        if (!_tasks.TryGetValue(drained.TaskId, out var task) || task.Phase != TaskPhase.Ending || task.Incarnation != drained.Incarnation || task.Ending is not { } end)
+        {
+            return;
+        }
+
+        if (drained.TimedOut)
+        {
+            Log.Warning($"the service's output is still open {MesosDuration.Format(OutputDrainLimit)} after it exited (a process outside its session holds the pipe); reporting anyway", task.Id);
+        }
+
+        Terminate(task, end.State, end.Message);
     }
 
     private void OnRestartDue(RestartDue due)
@@ -189,28 +225,28 @@ public sealed partial class ExecutorLoop
         if (StartProcess(task))
         {
             Forward(task, _statuses.Create(task.Info.TaskId, TaskState.TaskRunning,
-                $"restarted after: {task.LastExit} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {Drover.Mesos.MesosDuration.Format(task.Plan.Restart.Window)})"));
+                $"restarted after: {task.LastExit} (restart {task.Restarts.InWindow} of {task.Plan.Restart.MaxRestarts} within {MesosDuration.Format(task.Plan.Restart.Window)})"));
         }
     }
 
-    /// <summary>Ends a task: its terminal update, then the task-group rule, then perhaps the executor.</summary>
+    /// <summary>Ends a task: its terminal update, its registry entry and helpers closed, then the task-group rule.</summary>
     private void Terminate(ServiceTask task, TaskState state, string message)
     {
         task.Phase = TaskPhase.Terminated;
         task.Kill = null;
+        task.Ending = null;
         var status = _statuses.Create(task.Info.TaskId, state, message, healthy: task.KilledUnhealthy ? false : null);
         Log.Info($"{StatusFactory.Name(state)}: {message}", task.Id);
         Forward(task, status);
         if (task.Registration is { } registration)
         {
-            _registryClosings.Add(registration.Close(NodeRegistration.StateOf(state)));
+            _closings.Add(registration.Close(RegistryEntry.StateOf(state)));
             task.Registration = null;
         }
 
         StopEpmd(task);
         DisposeResources(task);
         GroupMemberEnded(task, state);
-        MaybeExit();
     }
 
     /// <summary>Mesos' default executor: a task of a group that failed or was killed takes the rest of the group with it.</summary>
@@ -230,134 +266,4 @@ public sealed partial class ExecutorLoop
             }
         }
     }
-
-    /// <summary>
-    /// A service process that calls setsid leaves its group, so the orphan watchdog would not
-    /// kill it if the executor died. Every so often, hand the watchdog each group found among
-    /// our descendants; the scan reads /proc only while services run.
-    /// </summary>
-    private static readonly TimeSpan StrayScanInterval = TimeSpan.FromSeconds(15);
-
-    private void OnStrayScanDue()
-    {
-        if (_guard is not { } guard || _exitCode is not null)
-        {
-            return;
-        }
-
-        // Forget stray groups that are gone, before their id can be reused by someone else's group.
-        foreach (var group in guard.Groups.ToList())
-        {
-            if (!_byPid.Values.Any(t => t.Process?.ProcessGroupId == group) && !Signals.GroupExists(group))
-            {
-                guard.Remove(group);
-            }
-        }
-
-        if (_byPid.Count > 0)
-        {
-            var known = guard.Groups;
-            foreach (var process in ProcessTree.Descendants(System.Environment.ProcessId))
-            {
-                if (process.Pid != guard.WatchdogPid && process.ProcessGroupId != guard.WatchdogPid && !known.Contains(process.ProcessGroupId))
-                {
-                    Log.Info($"process {process.Pid} ({process.Command}) runs in a group of its own ({process.ProcessGroupId}); the watchdog now covers it");
-                    guard.Add(process.ProcessGroupId);
-                    known = guard.Groups;
-                }
-            }
-        }
-
-        Schedule(StrayScanInterval, new StrayScanDue());
-    }
-
-    private readonly List<Task> _registryClosings = [];
-
-    /// <summary>A node with NodeSpec.zookeeper registers; one without runs without a registry, and says so.</summary>
-    private Drover.Registry.RegistryOptions? RegistryOptionsFor(LaunchPlan plan, string taskId)
-    {
-        if (plan.Node is not { } node)
-        {
-            return null;
-        }
-
-        if (node.Zookeeper is null)
-        {
-            Log.Info("NodeSpec.zookeeper is not set: this node runs without a registry (no endpoint record, no ServerSet member)", taskId);
-            return null;
-        }
-
-        if (node.Cluster.Length == 0 || node.Node.Length == 0)
-        {
-            throw new LaunchException("a node that registers needs NodeSpec.cluster and NodeSpec.node");
-        }
-
-        return NodeRegistration.Options(node.Zookeeper, _frameworkInfo?.Name);
-    }
-
-    /// <summary>First start: the node's entry appears; a restart: it is running again.</summary>
-    private void Register(ServiceTask task)
-    {
-        if (task.Registration is { } existing)
-        {
-            existing.Update(NodeState.Running, null);
-            return;
-        }
-
-        if (task.RegistryOptions is not { } options || task.Plan.Node is not { } node)
-        {
-            return;
-        }
-
-        var record = new NodeRecord
-        {
-            Cluster = node.Cluster,
-            Node = node.Node,
-            Kind = node.Kind.ToString().ToLowerInvariant(),
-            Host = _agentInfo?.Hostname is { Length: > 0 } host ? host : System.Net.Dns.GetHostName(),
-            Ports = [.. task.Plan.Ports.Select(p => new NamedPort(p.Key, p.Value))],
-            TaskId = task.Id,
-            AgentId = _statuses.AgentId?.Value,
-            ExecutorId = _settings.ExecutorId,
-            Version = node.Version.Length > 0 ? node.Version : null,
-            State = NodeState.Running,
-        };
-        try
-        {
-            task.Registration = NodeRegistration.Start(options, record, node.RequiredPorts.FirstOrDefault());
-            Log.Info($"registering node '{node.Node}' of cluster '{node.Cluster}' in ZooKeeper ({options.ConnectString})", task.Id);
-        }
-        catch (ArgumentException e)
-        {
-            Log.Error($"cannot register the node: {e.Message}", task.Id);
-        }
-    }
-
-    private PlanContext PlanContext() => new(
-        _settings.Sandbox,
-        _settings.Environment,
-        _agentInfo?.Hostname,
-        System.Environment.UserName,
-        JmxHelperJar());
-
-    /// <summary>The JMX helper ships beside the binary; DROVER_JMX_HELPER overrides (tests, odd layouts).</summary>
-    private string? JmxHelperJar()
-    {
-        var path = _settings.Environment.TryGetValue("DROVER_JMX_HELPER", out var configured) && configured.Length > 0
-            ? configured
-            : Path.Combine(AppContext.BaseDirectory, "drover-jmx-helper.jar");
-        return File.Exists(path) ? Path.GetFullPath(path) : null;
-    }
-
-    private static LaunchPlan InvalidPlan() => new()
-    {
-        Executable = "",
-        Arguments = [],
-        Environment = [],
-        WorkingDirectory = "",
-        Ports = new Dictionary<string, int>(),
-        Restart = RestartPolicy.Never,
-        LogDirectory = "",
-        Logs = LogRotation.Default,
-    };
 }

@@ -1,24 +1,21 @@
-using System.Collections.Immutable;
-using System.Net;
 using System.Threading.Channels;
-using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
 using Drover.Executor.Logging;
 using Drover.Executor.Metrics;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;
-using Drover.Metrics.Http;
-using Drover.Posix;
 using Drover.Mesos.V1;
+using Drover.Metrics.Http;
 
 namespace Drover.Executor.Core;
 
 /// <summary>
-/// The one owner of the executor's state (style.md #12, after Mesos' default executor): a
-/// single loop reads <see cref="ExecutorEvent"/>s from a channel; I/O completions, child
-/// exits, signals and timers only post events. Nothing else touches tasks, updates or the
-/// agent connection, so no state needs a lock. Split by concern into partial files:
-/// agent connection, tasks, kills, status updates.
+/// The one owner of the executor's state, after Mesos' default executor: a single loop reads
+/// <see cref="ExecutorEvent"/>s from a channel; I/O completions, child exits, signals and timers only post
+/// events, and the effects on the world go through <see cref="ExecutorEffects"/>. Nothing else touches tasks,
+/// updates or the agent link, so no state needs a lock, and unit tests drive <see cref="Handle"/> with a fake
+/// clock. Every piece of state is declared here; the behaviour is split by responsibility into partial files:
+/// the agent link, task lifecycle, kills, health checks, admin operations, status updates, and the exit rule.
 /// </summary>
 public sealed partial class ExecutorLoop : IDisposable
 {
@@ -26,47 +23,98 @@ public sealed partial class ExecutorLoop : IDisposable
         new UnboundedChannelOptions { SingleReader = true });
 
     private readonly ExecutorSettings _settings;
-    private readonly AgentClient _agent;
-    private readonly StatusFactory _statuses;
-    private readonly UpdateLedger _ledger = new();
-    private readonly OutputPump _pump = new();
-    private readonly Dictionary<string, ServiceTask> _tasks = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, ServiceTask> _byPid = [];
+    private readonly IAgentConnection _agent;
+    private readonly IProcessControl _processes;
+    private readonly IOrphanGuard _guard;
+    private readonly TimeProvider _time;
+    private readonly Func<TaskInfo, PlanContext, LaunchPlan> _plan;
+    private readonly Func<double> _jitter;
+    private readonly long _startedAt;
     private readonly FrameworkID _frameworkId;
     private readonly ExecutorID _executorId;
-    private OrphanGuard? _guard;
+    private readonly StatusFactory _statuses;
     private readonly ExecutorMetrics _metrics = new(e => Log.Warning($"metrics collection failed: {e.Message}"));
-    private MetricsServer? _metricsServer;
-    private int? _exitCode;
 
-    public ExecutorLoop(ExecutorSettings settings)
+    /// <summary>Where the executor is in its life; see <see cref="ExecutorPhase.Settle"/> for the exit rule.</summary>
+    private ExecutorPhase _phase = new ExecutorPhase.AwaitingWork();
+
+    /// <summary>The subscription to the agent.</summary>
+    private AgentLink _link = new AgentLink.Waiting(1, Recovery: null);
+
+    /// <summary>The last connection id handed out; events of any other are stale.</summary>
+    private long _connections;
+
+    /// <summary>What the agent said in SUBSCRIBED.</summary>
+    private FrameworkInfo? _frameworkInfo;
+    private AgentInfo? _agentInfo;
+
+    /// <summary>Status updates not acknowledged yet, in the order they were made.</summary>
+    private readonly UpdateLedger _ledger = new();
+
+    /// <summary>Every task not yet forgotten (a task is forgotten once it ended and its updates are acknowledged).</summary>
+    private readonly Dictionary<string, ServiceTask> _tasks = new(StringComparer.Ordinal);
+
+    /// <summary>The tasks whose service process runs, by its pid.</summary>
+    private readonly Dictionary<int, ServiceTask> _byPid = [];
+
+    /// <summary>Ids of kill attempts and probe attempts, so a stale timer or result is recognised.</summary>
+    private long _killIds;
+    private long _checkAttempts;
+
+    /// <summary>Registry deregistrations, cEPMD stops and helpers' disposals, awaited (boundedly) before exit.</summary>
+    private readonly List<Task> _closings = [];
+
+    private MetricsServer? _metricsServer;
+
+    /// <summary>Events handled so far: what the idle trimmer watches.</summary>
+    private long _handled;
+
+    /// <summary>The periodic scan for services' descendants in sessions of their own; started with the first service.</summary>
+    private ITimer? _strayScan;
+
+    public ExecutorLoop(ExecutorSettings settings, ExecutorEffects effects)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(effects);
         _settings = settings;
+        (_agent, _processes, _guard, _time, _plan, _jitter) = (effects.Agent, effects.Processes, effects.Guard, effects.Time, effects.Plan, effects.Jitter);
+        _startedAt = _time.GetTimestamp();
         _frameworkId = new FrameworkID { Value = settings.FrameworkId };
         _executorId = new ExecutorID { Value = settings.ExecutorId };
-        _statuses = new StatusFactory(_executorId);
+        _statuses = new StatusFactory(_executorId, _time);
         if (settings.AgentId is { Length: > 0 } agentId)
         {
             _statuses.AgentId = new AgentID { Value = agentId };
         }
-
-        _agent = new AgentClient(settings, Post);
     }
+
+    /// <summary>Where the executor is in its life.</summary>
+    public ExecutorPhase Phase => _phase;
+
+    /// <summary>The subscription to the agent.</summary>
+    public AgentLink Link => _link;
+
+    /// <summary>Events handled so far; thread-safe (read by the idle trimmer).</summary>
+    public long EventsHandled => Interlocked.Read(ref _handled);
+
+    /// <summary>The exit code once the executor is done, else null.</summary>
+    public int? ExitCode => (_phase as ExecutorPhase.Exited)?.Code;
 
     /// <summary>Thread-safe: the only way in from other threads.</summary>
     public void Post(ExecutorEvent e) => _events.Writer.TryWrite(e);
 
+    /// <summary>The first SUBSCRIBE. <see cref="RunAsync"/> calls it; tests that drive <see cref="Handle"/> call it themselves.</summary>
+    public void Start() => Subscribe();
+
     /// <summary>Runs until the executor has nothing left to do; returns the process exit code.</summary>
     public async Task<int> RunAsync()
     {
-        _startedMs = System.Environment.TickCount64;
-        Subscribe();
+        Start();
         await foreach (var e in _events.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
                 Handle(e);
-                RefreshMetrics();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -74,19 +122,34 @@ public sealed partial class ExecutorLoop : IDisposable
                 Log.Error($"internal error handling {e.GetType().Name}: {ex}");
             }
 
-            if (_exitCode is { } code)
+            if (ExitCode is { } code)
             {
                 SweepDescendants();
-                await DeregisterAllAsync().ConfigureAwait(false);
+                await AwaitClosingsAsync().ConfigureAwait(false);
                 return code;
             }
         }
 
-        return _exitCode ?? 1;
+        return ExitCode ?? 1;
     }
 
-    private void Handle(ExecutorEvent e)
+    /// <summary>Handles every event already posted (and those their handling posts at once); how many. For tests.</summary>
+    public int HandlePending()
     {
+        var handled = 0;
+        while (ExitCode is null && _events.Reader.TryRead(out var e))
+        {
+            Handle(e);
+            handled++;
+        }
+
+        return handled;
+    }
+
+    /// <summary>One event: its handler, then the exit rule, then the gauges.</summary>
+    public void Handle(ExecutorEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
         switch (e)
         {
             case SubscriptionOpened opened:
@@ -107,8 +170,14 @@ public sealed partial class ExecutorLoop : IDisposable
             case RecoveryDeadline deadline:
                 OnRecoveryDeadline(deadline);
                 break;
+            case EpmdStarted started:
+                OnEpmdStarted(started);
+                break;
             case ChildExited exited:
                 OnChildExited(exited.Exit);
+                break;
+            case OutputDrained drained:
+                OnOutputDrained(drained);
                 break;
             case KillEscalationDue escalation:
                 OnKillEscalation(escalation);
@@ -116,17 +185,14 @@ public sealed partial class ExecutorLoop : IDisposable
             case RestartDue restart:
                 OnRestartDue(restart);
                 break;
-            case TerminalAckDeadline:
-                OnTerminalAckDeadline();
+            case TerminalAckDeadline deadline:
+                OnTerminalAckDeadline(deadline);
                 break;
             case HealthCheckDue due:
                 OnHealthCheckDue(due);
                 break;
             case HealthCheckCompleted completed:
                 OnHealthCheckCompleted(completed);
-                break;
-            case HealthCheckTimedOut timedOut:
-                OnHealthCheckTimedOut(timedOut);
                 break;
             case StopStepsFinished finished:
                 OnStopStepsFinished(finished);
@@ -141,9 +207,16 @@ public sealed partial class ExecutorLoop : IDisposable
                 Shutdown($"received {signal.Signal}");
                 break;
         }
+
+        Settle();
+        RefreshMetrics();
+        Interlocked.Increment(ref _handled);
     }
 
-    /// <summary>Posts <paramref name="e"/> after <paramref name="delay"/>; the handler decides whether it is stale.</summary>
+    /// <summary>Time since the loop was made, on its clock: every deadline is kept in it.</summary>
+    private TimeSpan Now => _time.GetElapsedTime(_startedAt);
+
+    /// <summary>Posts <paramref name="e"/> after <paramref name="delay"/> on the loop's clock; its handler decides whether it is stale.</summary>
     private void Schedule(TimeSpan delay, ExecutorEvent e)
     {
         if (delay <= TimeSpan.Zero)
@@ -152,108 +225,28 @@ public sealed partial class ExecutorLoop : IDisposable
             return;
         }
 
-        _ = Task.Delay(delay).ContinueWith(_ => Post(e), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var timer = new OneShot(this, e);
+        timer.Timer = _time.CreateTimer(static state => ((OneShot)state!).Fire(), timer, delay, Timeout.InfiniteTimeSpan);
     }
 
-    private static long NowMs => System.Environment.TickCount64;
-
-    private long _startedMs;
-
-    private void Exit(int code, string why)
+    /// <summary>A timer that posts its event once. It holds its ITimer so the timer stays reachable until it fires.</summary>
+    private sealed class OneShot(ExecutorLoop loop, ExecutorEvent e)
     {
-        if (_exitCode is null)
-        {
-            Log.Info($"exiting with status {code}: {why}");
-            _exitCode = code;
-        }
-    }
+        public ITimer? Timer { get; set; }
 
-    /// <summary>
-    /// Last act before exit: nothing the services started may outlive the executor
-    /// (architecture.md, "Supervision notes"): every remaining descendant gets SIGKILL.
-    /// </summary>
-    private void SweepDescendants()
-    {
-        var except = _guard is { } guard ? new[] { guard.WatchdogPid } : [];
-        var killed = ProcessTree.KillAll(System.Environment.ProcessId, Signals.SIGKILL, includeRoot: false, except: except);
-        if (killed > 0)
+        public void Fire()
         {
-            Log.Warning($"killed {killed} leftover process(es) before exiting");
-        }
-    }
-
-    /// <summary>Registry entries go with their terminal updates; wait (boundedly) for ZooKeeper to hear of it.</summary>
-    private async Task DeregisterAllAsync()
-    {
-        foreach (var task in _tasks.Values)
-        {
-            if (task.Registration is { } registration)
-            {
-                _registryClosings.Add(registration.Close(Drover.Registry.NodeState.Lost));
-            }
-        }
-
-        try
-        {
-            await Task.WhenAll([.. _registryClosings, .. _resourceDisposals]).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Log.Warning("ZooKeeper did not confirm every deregistration; the sessions' end removes the ephemeral entries");
-        }
-    }
-
-    /// <summary>Task gauges and the services the scrape reads: cheap, so refreshed after every event.</summary>
-    private void RefreshMetrics()
-    {
-        var phases = new int[Enum.GetValues<TaskPhase>().Length];
-        var services = ImmutableArray.CreateBuilder<ExecutorMetrics.ServiceView>();
-        foreach (var task in _tasks.Values)
-        {
-            phases[(int)task.Phase]++;
-            if (task.Process is { } process)
-            {
-                services.Add(new ExecutorMetrics.ServiceView(task.Id, process.ProcessGroupId, process.StartedUnixMs, task.Registration));
-            }
-        }
-
-        foreach (var phase in Enum.GetValues<TaskPhase>())
-        {
-            _metrics.Tasks.WithLabels(phase.ToString().ToLowerInvariant()).Set(phases[(int)phase]);
-        }
-
-        _metrics.UpdatesPending.Set(_ledger.Count);
-        _metrics.PublishServices(services.ToImmutable());
-    }
-
-    /// <summary>
-    /// Serves /metrics on the first task port named `metrics` (TaskInfo.discovery), on every
-    /// interface: Prometheus scrapes it from elsewhere, like the service's own ports.
-    /// </summary>
-    private void StartMetricsServer(ServiceTask task)
-    {
-        if (_metricsServer is not null || !task.Plan.Ports.TryGetValue("metrics", out var port))
-        {
-            return;
-        }
-
-        try
-        {
-            _metricsServer = MetricsServer.Start(_metrics.Registry, IPAddress.Any, port);
-            Log.Info($"serving Prometheus metrics on port {port} at /metrics", task.Id);
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
-        {
-            Log.Error($"cannot serve metrics on port {port}: {e.Message}", task.Id);
+            Timer?.Dispose();
+            loop.Post(e);
         }
     }
 
     public void Dispose()
     {
+        _strayScan?.Dispose();
         _metricsServer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _guard?.Dispose();
-        _pump.Dispose();
-        _probes.Dispose();
+        _guard.Dispose();
+        _processes.Dispose();
         _agent.Dispose();
     }
 }

@@ -34,29 +34,31 @@ public static class CheckSpecs
     private static HealthCheckDefinition Definition(CheckSpec spec, int index, PersonalityContext context, LaunchPlan plan, Dictionary<string, JmxHelper> helpers)
     {
         var label = spec.Name.Length > 0 ? spec.Name : $"health_checks[{index - 1}]";
-        var timing = new HealthCheckDefinition
+        var timeout = Duration(spec.Timeout, TimeSpan.FromSeconds(20), label, "timeout");
+        var (kind, probe) = spec.KindCase switch
+        {
+            CheckSpec.KindOneofCase.Http => (HealthCheckKind.Http, (IHealthProbe)Http(spec.Http, label, context)),
+            CheckSpec.KindOneofCase.Tcp => (HealthCheckKind.Tcp, (IHealthProbe)new TcpProbe(Port(spec.Tcp.Port, label, context))),
+            CheckSpec.KindOneofCase.Command => (HealthCheckKind.Command, (IHealthProbe)Command(spec.Command, plan, context)),
+            CheckSpec.KindOneofCase.Jmx => (HealthCheckKind.Jmx, (IHealthProbe)Jmx(spec.Jmx, label, context, plan, helpers)),
+            CheckSpec.KindOneofCase.Nodetool => (HealthCheckKind.Nodetool, (IHealthProbe)Nodetool(spec.Nodetool, label, context, plan, timeout)),
+            _ => throw new LaunchException($"NodeSpec health check '{label}' has no kind (http, tcp, command, jmx or nodetool)"),
+        };
+
+        return new HealthCheckDefinition
         {
             Name = spec.Name.Length > 0 ? spec.Name : spec.KindCase.ToString().ToLowerInvariant(),
-            Kind = HealthCheckKind.Custom,
+            Kind = kind,
+            Probe = probe,
             Delay = Duration(spec.Delay, TimeSpan.FromSeconds(15), label, "delay"),
             Interval = Duration(spec.Interval, TimeSpan.FromSeconds(10), label, "interval"),
-            Timeout = Duration(spec.Timeout, TimeSpan.FromSeconds(20), label, "timeout"),
+            Timeout = timeout,
             Grace = Duration(spec.GracePeriod, TimeSpan.FromSeconds(10), label, "grace_period"),
             ConsecutiveFailures = spec.ConsecutiveFailures == 0 ? 3 : (int)Math.Min(spec.ConsecutiveFailures, int.MaxValue),
         };
-
-        return spec.KindCase switch
-        {
-            CheckSpec.KindOneofCase.Http => Http(timing, spec.Http, label, context),
-            CheckSpec.KindOneofCase.Tcp => timing with { Kind = HealthCheckKind.Tcp, Port = Port(spec.Tcp.Port, label, context) },
-            CheckSpec.KindOneofCase.Command => Command(timing, spec.Command, plan),
-            CheckSpec.KindOneofCase.Jmx => Jmx(timing, spec.Jmx, label, context, plan, helpers),
-            CheckSpec.KindOneofCase.Nodetool => Nodetool(timing, spec.Nodetool, label, context, plan),
-            _ => throw new LaunchException($"NodeSpec health check '{label}' has no kind (http, tcp, command, jmx or nodetool)"),
-        };
     }
 
-    private static HealthCheckDefinition Http(HealthCheckDefinition timing, HttpCheck http, string label, PersonalityContext context)
+    private static HttpProbe Http(HttpCheck http, string label, PersonalityContext context)
     {
         var scheme = http.Scheme.Length > 0 ? http.Scheme : "http";
         if (scheme is not ("http" or "https"))
@@ -69,36 +71,16 @@ public static class CheckSpecs
             throw new LaunchException($"NodeSpec health check '{label}': path '{http.Path}' does not start with '/'");
         }
 
-        var port = Port(http.Port, label, context);
-        return timing with
-        {
-            Kind = HealthCheckKind.Http,
-            Port = port,
-            Url = new Uri(string.Create(CultureInfo.InvariantCulture, $"{scheme}://127.0.0.1:{port}{http.Path}")),
-            Statuses = [.. http.Statuses.Select(s => (int)s)],
-            BodyContains = http.BodyContains.Length > 0 ? http.BodyContains : null,
-        };
+        return new HttpProbe(scheme, Port(http.Port, label, context), http.Path, [.. http.Statuses.Select(s => (int)s)], http.BodyContains.Length > 0 ? http.BodyContains : null);
     }
 
-    private static HealthCheckDefinition Command(HealthCheckDefinition timing, CommandSpec command, LaunchPlan plan)
+    private static CommandProbe Command(CommandSpec command, LaunchPlan plan, PersonalityContext context)
     {
         var (executable, argv) = LaunchPlanner.CommandLine(command.Shell, command.Value, command.Arguments);
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in plan.Environment)
-        {
-            environment[name] = value;
-        }
-
-        foreach (var (name, value) in command.Environment)
-        {
-            environment[name] = value;
-        }
-
-        return timing with { Kind = HealthCheckKind.Command, Executable = executable, Arguments = argv, Environment = [.. environment] };
+        return new CommandProbe(executable, argv, MesosHealthCheck.CheckEnvironment(plan, command.Environment), plan.WorkingDirectory, context.Guard);
     }
 
-    private static HealthCheckDefinition Jmx(
-        HealthCheckDefinition timing, JmxCheck jmx, string label, PersonalityContext context, LaunchPlan plan, Dictionary<string, JmxHelper> helpers)
+    private static JmxProbe Jmx(JmxCheck jmx, string label, PersonalityContext context, LaunchPlan plan, Dictionary<string, JmxHelper> helpers)
     {
         var port = Port(jmx.Port, label, context);
         if (jmx.Mbean.Length == 0 || jmx.Predicates.Count == 0)
@@ -133,7 +115,7 @@ public static class CheckSpecs
             helpers[key] = helper;
         }
 
-        return timing with { Kind = HealthCheckKind.Jmx, Port = port, Probe = new JmxProbe(helper, check) };
+        return new JmxProbe(helper, check);
     }
 
     private static JmxComparison Comparison(JmxPredicate.Types.Operator op) => op switch
@@ -146,19 +128,14 @@ public static class CheckSpecs
     };
 
     /// <summary>The service's own nodetool (`info`, parsed as the Cassandra personality does), through CommandRunner.</summary>
-    private static HealthCheckDefinition Nodetool(HealthCheckDefinition timing, NodetoolCheck nodetool, string label, PersonalityContext context, LaunchPlan plan)
+    private static CassandraNodetoolProbe Nodetool(NodetoolCheck nodetool, string label, PersonalityContext context, LaunchPlan plan, TimeSpan timeout)
     {
         var port = Port(nodetool.Port, label, context);
         var path = nodetool.Nodetool.Length > 0 ? nodetool.Nodetool
             : context.Node.InstallDir.Length > 0 ? Path.Combine(context.Node.InstallDir, "bin", "nodetool")
             : throw new LaunchException($"NodeSpec health check '{label}': say where nodetool is (nodetool, or NodeSpec.install_dir)");
         var runner = new CassandraNodetool(path, port, plan.Environment, plan.WorkingDirectory, CommandRunner.RunAsync);
-        return timing with
-        {
-            Kind = HealthCheckKind.Nodetool,
-            Port = port,
-            Probe = new CassandraNodetoolProbe(runner, timing.Timeout ?? TimeSpan.FromSeconds(20)),
-        };
+        return new CassandraNodetoolProbe(runner, timeout);
     }
 
     private static int Port(string name, string label, PersonalityContext context) =>

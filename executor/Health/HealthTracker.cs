@@ -17,7 +17,7 @@ public readonly record struct HealthVerdict(bool Counted, bool Healthy, int Cons
 /// counted failure is reported; the first success, and the first after failures, is
 /// reported; ConsecutiveFailures counted failures in a row ask for the task to be killed.
 /// </summary>
-public sealed class HealthTracker(HealthCheckDefinition definition, long startedMs)
+public sealed class HealthTracker(HealthCheckDefinition definition, TimeSpan started)
 {
     private bool _initializing = true;
     private int _consecutiveFailures;
@@ -35,9 +35,10 @@ public sealed class HealthTracker(HealthCheckDefinition definition, long started
         return new HealthVerdict(report, Healthy: true, 0, KillTask: false);
     }
 
-    public HealthVerdict Failure(long nowMs)
+    /// <param name="now">On the same clock as the start the tracker was made with.</param>
+    public HealthVerdict Failure(TimeSpan now)
     {
-        if (_initializing && Definition.Grace > TimeSpan.Zero && nowMs - startedMs <= (long)Definition.Grace.TotalMilliseconds)
+        if (_initializing && Definition.Grace > TimeSpan.Zero && now - started <= Definition.Grace)
         {
             return new HealthVerdict(Counted: false, Healthy: false, _consecutiveFailures, KillTask: false);
         }
@@ -67,9 +68,9 @@ public sealed class TaskHealth(IReadOnlyList<HealthTracker> trackers, long incar
         : null;
 
     /// <summary>Applies one probe result; returns the `healthy` value to report, if any.</summary>
-    public bool? Apply(int check, bool ok, long nowMs, out HealthVerdict verdict)
+    public bool? Apply(int check, bool ok, TimeSpan now, out HealthVerdict verdict)
     {
-        verdict = ok ? Trackers[check].Success() : Trackers[check].Failure(nowMs);
+        verdict = ok ? Trackers[check].Success() : Trackers[check].Failure(now);
         if (!verdict.Counted)
         {
             return null;

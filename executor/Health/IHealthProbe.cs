@@ -1,9 +1,14 @@
 namespace Drover.Executor.Health;
 
+/// <summary>The outcome of one probe, with words for the log and the status message.</summary>
+public readonly record struct ProbeResult(bool Healthy, string Detail);
+
 /// <summary>
-/// A personality's own probe (JMX attributes, nodetool output, an HTTP body, a ZooKeeper registration).
-/// Called once per attempt, never concurrently with itself; the token fires at the check's timeout
-/// (which counts as a failure); exceptions other than cancellation are failures with their message.
+/// One kind of check, with what it probes: Mesos' HTTP, TCP and command checks (<see cref="HttpProbe"/>,
+/// <see cref="TcpProbe"/>, <see cref="CommandProbe"/>), NodeSpec JMX and nodetool checks, each personality's
+/// own. The executor runs every one the same way: called once per attempt, never concurrently with itself;
+/// the token fires at the check's timeout (a failure); an exception other than that cancellation is a
+/// failure with its message.
 /// </summary>
 public interface IHealthProbe
 {

@@ -58,7 +58,7 @@ public sealed class ExecutorMetrics
     public Gauge Tasks { get; }
 
     /// <summary>A running service as the scrape sees it.</summary>
-    public sealed record ServiceView(string TaskId, int ProcessGroupId, long StartedUnixMs, Registry.NodeRegistration? Registration);
+    public sealed record ServiceView(string TaskId, int ProcessGroupId, long StartedUnixMs, Registration.RegistryEntry? Registration);
 
     private ImmutableArray<ServiceView> _services = [];
 

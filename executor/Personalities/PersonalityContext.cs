@@ -26,6 +26,7 @@ namespace Drover.Executor.Personalities;
 /// Absolute path of drover-jmx-helper.jar shipped beside the executor binary (or DROVER_JMX_HELPER);
 /// null when it is missing, in which case JMX checks must fail the launch with a clear message.
 /// </param>
+/// <param name="Guard">The orphan watchdog that command checks put their process groups under; null in tests of plans.</param>
 public sealed record PersonalityContext(
     NodeSpec Node,
     IReadOnlyDictionary<string, int> Ports,
@@ -36,7 +37,8 @@ public sealed record PersonalityContext(
     string TaskId,
     IReadOnlyDictionary<string, string> Environment,
     Func<string, string?> ReadInstallFile,
-    string? JmxHelperJar = null)
+    string? JmxHelperJar = null,
+    Core.IOrphanGuard? Guard = null)
 {
     /// <summary>The port named <paramref name="name"/>, or a launch error naming it and the ports there are.</summary>
     public int RequirePort(string name) => Ports.TryGetValue(name, out var port)

@@ -1,3 +1,4 @@
+using Drover.Executor.Core;
 using Drover.Executor.Tasks;
 using Drover.Posix;
 
@@ -8,14 +9,17 @@ namespace Drover.Executor.Supervision;
 /// (so a signal to the group reaches everything it started), its stdout and stderr pumped
 /// into rotating files under sandbox/tasks/&lt;task id&gt;/.
 /// </summary>
-public sealed class ServiceProcess
+public sealed class ServiceProcess : IServiceProcess
 {
-    private ServiceProcess(int pid, int processGroupId)
+    private ServiceProcess(int pid, int processGroupId, Task outputClosed)
     {
         Pid = pid;
         ProcessGroupId = processGroupId;
         StartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        OutputClosed = outputClosed;
     }
+
+    public Task OutputClosed { get; }
 
     public long StartedUnixMs { get; }
 
@@ -54,9 +58,20 @@ public sealed class ServiceProcess
 
         // The pump owns the files from here: it closes each at EOF of its pipe, which may come
         // after the process exited (a grandchild can hold the pipe), so nothing is lost.
-        pump.Add(spawned.StdoutRead!, stdout, stdout.Dispose);
-        pump.Add(spawned.StderrRead!, stderr, stderr.Dispose);
-        return new ServiceProcess(spawned.Pid, spawned.ProcessGroupId);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var open = 2;
+        void Closed(RotatingLogFile file)
+        {
+            file.Dispose();
+            if (Interlocked.Decrement(ref open) == 0)
+            {
+                closed.TrySetResult();
+            }
+        }
+
+        pump.Add(spawned.StdoutRead!, stdout, () => Closed(stdout));
+        pump.Add(spawned.StderrRead!, stderr, () => Closed(stderr));
+        return new ServiceProcess(spawned.Pid, spawned.ProcessGroupId, closed.Task);
     }
 
     /// <summary>Signals the whole process group; false when nothing is left in it.</summary>

@@ -1,5 +1,5 @@
+using Drover.Executor.Supervision;
 using Drover.V1;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 
 namespace Drover.Executor.Tasks;
 
@@ -22,7 +22,7 @@ public sealed record LaunchPlan
     /// <summary>Named ports from TaskInfo.discovery, each checked against the task's port resources.</summary>
     public required IReadOnlyDictionary<string, int> Ports { get; init; }
 
-    public required RestartPolicy Restart { get; init; }
+    public required RestartBudget Restart { get; init; }
 
     /// <summary>TaskInfo.kill_policy.grace_period, if the framework gave one.</summary>
     public TimeSpan? KillGracePeriod { get; init; }
@@ -55,6 +55,19 @@ public sealed record LaunchPlan
 
     /// <summary>Helpers living with the task, disposed after its terminal update.</summary>
     public IReadOnlyList<IAsyncDisposable> Resources { get; init; } = [];
+
+    /// <summary>The plan of a task that could not be planned: nothing to run.</summary>
+    public static LaunchPlan Invalid { get; } = new()
+    {
+        Executable = "",
+        Arguments = [],
+        Environment = [],
+        WorkingDirectory = "",
+        Ports = new Dictionary<string, int>(),
+        Restart = RestartBudget.Never,
+        LogDirectory = "",
+        Logs = LogRotation.Default,
+    };
 
     /// <summary>A readable one-liner of what runs, for the log (never the environment: it may hold secrets).</summary>
     public string Describe() => Arguments.Count >= 3 && Arguments[1] == "-c" && Executable == "/bin/sh"

@@ -1,7 +1,7 @@
+using Drover.Executor.Supervision;
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 
 namespace Drover.Executor.Tasks;
 
@@ -11,7 +11,8 @@ public sealed record PlanContext(
     IReadOnlyDictionary<string, string> BaseEnvironment,
     string? AgentHostname,
     string UserName,
-    string? JmxHelperJar = null);
+    string? JmxHelperJar = null,
+    Core.IOrphanGuard? Guard = null);
 
 /// <summary>
 /// Turns a TaskInfo into a <see cref="LaunchPlan"/>, or into the reason it cannot run.
@@ -28,7 +29,7 @@ public static class LaunchPlanner
     {
         var plan = PlanProcess(task, context);
         return task.HealthCheck is { } check
-            ? plan with { HealthChecks = [Health.HealthCheckDefinition.FromMesos(check, plan)] }
+            ? plan with { HealthChecks = [Health.MesosHealthCheck.From(check, plan, context.Guard)] }
             : plan;
     }
 
@@ -36,7 +37,7 @@ public static class LaunchPlanner
     {
         var ports = NamedPorts.Resolve(task);
         var logDirectory = Path.Combine(context.Sandbox, "tasks", SafeFileName(task.TaskId.Value));
-        TimeSpan? grace = task.KillPolicy?.GracePeriod is { } g ? TimeSpan.FromTicks(g.Nanoseconds / 100) : null;
+        var grace = task.KillPolicy?.GracePeriod?.ToTimeSpan();
 
         if (!task.Data.IsEmpty)
         {
@@ -56,7 +57,7 @@ public static class LaunchPlanner
                 Environment = [.. environment],
                 WorkingDirectory = context.Sandbox,
                 Ports = ports,
-                Restart = RestartPolicy.Never,
+                Restart = RestartBudget.Never,
                 KillGracePeriod = grace,
                 LogDirectory = logDirectory,
                 Logs = LogRotation.Default,
@@ -106,7 +107,8 @@ public static class LaunchPlanner
             task.TaskId.Value,
             environment,
             ReadInstallFile,
-            context.JmxHelperJar);
+            context.JmxHelperJar,
+            context.Guard);
         var service = personality.Plan(personalityContext);
         foreach (var (name, value) in service.Environment)
         {
@@ -120,7 +122,7 @@ public static class LaunchPlanner
             Environment = [.. environment],
             WorkingDirectory = service.WorkingDirectory ?? context.Sandbox,
             Ports = ports,
-            Restart = RestartPolicy.From(node.RestartPolicy),
+            Restart = RestartBudget.From(node.RestartPolicy),
             KillGracePeriod = grace,
             LogDirectory = logDirectory,
             Logs = LogRotation.From(node.Logs),
@@ -264,37 +266,24 @@ public static class LaunchPlanner
     }
 
     /// <summary>A directory relative to the sandbox, refused when it leaves it.</summary>
-    public static string WorkingDirectory(string sandbox, string relative)
-    {
-        if (relative.Length == 0)
-        {
-            return sandbox;
-        }
-
-        var full = Path.GetFullPath(Path.Combine(sandbox, relative));
-        var root = Path.GetFullPath(sandbox).TrimEnd('/') + "/";
-        if (!(full + "/").StartsWith(root, StringComparison.Ordinal))
-        {
-            throw new LaunchException($"working directory '{relative}' leaves the sandbox");
-        }
-
-        return full;
-    }
+    public static string WorkingDirectory(string sandbox, string relative) =>
+        relative.Length == 0
+            ? sandbox
+            : SandboxPath.Resolve(sandbox, relative) ?? throw new LaunchException($"working directory '{relative}' leaves the sandbox");
 
     private static string DescribeNames(IReadOnlyDictionary<string, int> ports) =>
         ports.Count == 0 ? "no named ports" : "only " + string.Join(", ", ports.Keys.Select(k => $"'{k}'"));
 
-    private static string EnvironmentName(string portName)
-    {
-        Span<char> buffer = stackalloc char[portName.Length];
-        for (var i = 0; i < portName.Length; i++)
+    /// <summary>PORT_&lt;NAME&gt;: the port's name upper-cased, anything but ASCII letters and digits as '_'. On the heap: the scheduler picks the name's length.</summary>
+    public static string EnvironmentName(string portName) =>
+        string.Create(portName.Length, portName, static (buffer, name) =>
         {
-            var c = portName[i];
-            buffer[i] = char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_';
-        }
-
-        return new string(buffer);
-    }
+            for (var i = 0; i < name.Length; i++)
+            {
+                var c = name[i];
+                buffer[i] = char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_';
+            }
+        });
 
     /// <summary>Task ids may hold characters a path must not ('/', '..'): keep a safe, readable name.</summary>
     public static string SafeFileName(string taskId)

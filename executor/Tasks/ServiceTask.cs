@@ -1,9 +1,11 @@
+using Drover.Executor.Core;
+using Drover.Executor.Registration;
 using Drover.Executor.Supervision;
 using Drover.Mesos.V1;
 
 namespace Drover.Executor.Tasks;
 
-/// <summary>Where a task is in its life. One value, not a pile of booleans (style.md #15).</summary>
+/// <summary>Where a task is in its life. One value, not a pile of booleans.</summary>
 public enum TaskPhase
 {
     /// <summary>TASK_STARTING sent; the process is being spawned.</summary>
@@ -17,6 +19,9 @@ public enum TaskPhase
 
     /// <summary>SIGTERM sent; SIGKILL follows at the deadline.</summary>
     Killing,
+
+    /// <summary>The process exited and its outcome is decided; the terminal update waits for its output to drain.</summary>
+    Ending,
 
     /// <summary>The terminal update is created (it may still await acknowledgement).</summary>
     Terminated,
@@ -35,17 +40,20 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
 
     public TaskPhase Phase { get; set; } = TaskPhase.Starting;
 
-    public ServiceProcess? Process { get; set; }
+    public IServiceProcess? Process { get; set; }
 
     /// <summary>Bumped at each spawn, so a timer for an earlier incarnation is recognised as stale.</summary>
     public long Incarnation { get; set; }
 
     public RestartHistory Restarts { get; } = new();
 
-    /// <summary>At least one of this task's updates was acknowledged (executor-http-api.md, "Unacknowledged Tasks").</summary>
+    /// <summary>At least one of this task's updates was acknowledged (Mesos' executor HTTP API, "Unacknowledged Tasks").</summary>
     public bool Acknowledged { get; set; }
 
     public KillAttempt? Kill { get; set; }
+
+    /// <summary>The terminal update waiting for the output to drain (<see cref="TaskPhase.Ending"/>).</summary>
+    public PendingEnd? Ending { get; set; }
 
     /// <summary>Set when a health check asked for the kill: the terminal update says healthy = false.</summary>
     public bool KilledUnhealthy { get; set; }
@@ -63,7 +71,7 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
     public Drover.Registry.RegistryOptions? RegistryOptions { get; set; }
 
     /// <summary>The node's registry entry, from its first start to its terminal update.</summary>
-    public Registry.NodeRegistration? Registration { get; set; }
+    public RegistryEntry? Registration { get; set; }
 
     /// <summary>The task's cEPMD (a port named `epmd`), from before its first start to its terminal update.</summary>
     public Cepmd.TaskEpmd? Epmd { get; set; }
@@ -71,8 +79,11 @@ public sealed class ServiceTask(TaskInfo info, LaunchPlan plan, TaskGroup? group
     public bool IsActive => Phase != TaskPhase.Terminated;
 }
 
-/// <summary>A kill in progress: its id (for stale escalation timers) and SIGKILL deadline.</summary>
-public sealed record KillAttempt(long Id, long DeadlineMs, string Reason);
+/// <summary>A kill in progress: its id (for stale escalation timers) and SIGKILL deadline (on the loop's clock).</summary>
+public sealed record KillAttempt(long Id, TimeSpan Deadline, string Reason);
+
+/// <summary>The terminal state and message a task ends with once its output is drained.</summary>
+public sealed record PendingEnd(TaskState State, string Message);
 
 /// <summary>Tasks launched together by LAUNCH_GROUP: one failing or killed kills the rest (Mesos' default executor).</summary>
 public sealed class TaskGroup(IReadOnlyList<string> taskIds)

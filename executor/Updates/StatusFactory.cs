@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Drover.Mesos.V1;
-using TaskStatus = Drover.Mesos.V1.TaskStatus;
 
 namespace Drover.Executor.Updates;
 
@@ -8,8 +7,10 @@ namespace Drover.Executor.Updates;
 /// Builds TaskStatus messages the way Mesos' own executors do: source SOURCE_EXECUTOR,
 /// a fresh 16-byte uuid each, a timestamp in seconds, the executor's and the agent's ids.
 /// </summary>
-public sealed class StatusFactory(ExecutorID executorId)
+public sealed class StatusFactory(ExecutorID executorId, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public AgentID? AgentId { get; set; }
 
     public TaskStatus Create(TaskID taskId, TaskState state, string? message = null, TaskStatus.Types.Reason? reason = null, bool? healthy = null)
@@ -20,7 +21,7 @@ public sealed class StatusFactory(ExecutorID executorId)
             State = state,
             Source = TaskStatus.Types.Source.Executor,
             ExecutorId = executorId,
-            Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+            Timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
             // RFC 4122 byte order, as stout's UUID::toBytes writes it.
             Uuid = ByteString.CopyFrom(Guid.NewGuid().ToByteArray(bigEndian: true)),
         };

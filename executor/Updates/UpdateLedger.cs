@@ -5,7 +5,7 @@ namespace Drover.Executor.Updates;
 /// <summary>
 /// Status updates not yet acknowledged by the agent, in the order they were created.
 /// An update is stored before it is sent and leaves only through its ACKNOWLEDGED event;
-/// every SUBSCRIBE carries what is left (executor-http-api.md, "Unacknowledged Status Updates").
+/// every SUBSCRIBE carries what is left (Mesos' executor HTTP API, "Unacknowledged Status Updates").
 /// </summary>
 public sealed class UpdateLedger
 {

@@ -17,7 +17,7 @@ namespace Drover.Posix;
 /// copy that would keep the pipe open after our death.</para>
 /// <para>Why not PR_SET_PDEATHSIG instead (or as well)? It cannot be set through posix_spawn: there is no
 /// hook between clone and exec to call prctl in the child. And the kernel fires it when the <em>thread</em>
-/// that created the child exits, not the process (see architecture.md, "Supervision notes"): the .NET thread
+/// that created the child exits, not the process (prctl(2): "the parent thread"): the .NET thread
 /// pool retires idle threads, which would kill services spuriously. The pipe's lifetime is the process'
 /// lifetime, which is exactly the event we want.</para>
 /// <para>The watchdog is our child: <see cref="ChildReaper"/> reports its exit. When it dies while we live

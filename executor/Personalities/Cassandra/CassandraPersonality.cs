@@ -70,14 +70,16 @@ public sealed class CassandraPersonality : IPersonality
         var nodetool = new CassandraNodetool(
             Path.Combine(settings.InstallDir, "bin", "nodetool"), settings.JmxPort, serviceEnvironment, context.Sandbox, _run);
         var helper = Helper(context, settings, serviceEnvironment);
-        var health = settings.HealthCheck == CassandraHealthCheck.Jmx
-            ? new HealthCheckDefinition { Name = JmxCheckName, Kind = HealthCheckKind.Jmx, Probe = new CassandraJmxProbe(helper!) }
-            : new HealthCheckDefinition { Name = NodetoolCheckName, Kind = HealthCheckKind.Nodetool };
-        health = Timing(health, context);
-        if (settings.HealthCheck == CassandraHealthCheck.Nodetool)
-        {
-            health = health with { Probe = new CassandraNodetoolProbe(nodetool, health.Timeout ?? DefaultTimeout) };
-        }
+        var health = Timing(
+            settings.HealthCheck == CassandraHealthCheck.Jmx
+                ? new HealthCheckDefinition { Name = JmxCheckName, Kind = HealthCheckKind.Jmx, Probe = new CassandraJmxProbe(helper!) }
+                : new HealthCheckDefinition
+                {
+                    Name = NodetoolCheckName,
+                    Kind = HealthCheckKind.Nodetool,
+                    Probe = new CassandraNodetoolProbe(nodetool, HealthOverrides.Duration(context, HealthOverrides.TimeoutKey) ?? DefaultTimeout),
+                },
+            context);
 
         var executable = Path.Combine(settings.InstallDir, "bin", "cassandra");
         return new ServicePlan

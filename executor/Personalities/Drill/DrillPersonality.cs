@@ -22,8 +22,8 @@ public sealed class DrillPersonality : IPersonality
         ArgumentNullException.ThrowIfNull(context);
         var settings = DrillSettings.From(context);
         var conf = DrillOverrideConf.Render(settings, context.Node.Config);
-        var check = HealthOverrides.Apply(DefaultCheck(), context);
-        var connections = new DrillConnections(settings);
+        var connections = new DrillConnections(settings); // nothing opens before its first use
+        var check = HealthOverrides.Apply(DefaultCheck(new DrillHealthProbe(connections)), context);
         var executable = Path.Combine(settings.InstallDir, "bin", "drillbit.sh");
         return new ServicePlan
         {
@@ -32,7 +32,7 @@ public sealed class DrillPersonality : IPersonality
             Environment = Environment(settings, context),
             Files = [new RenderedFile(Path.Combine("drill", DrillOverrideConf.FileName), conf)],
             Directories = [settings.ConfDir, settings.LogDir, settings.PidDir, settings.TmpDir, settings.SpillDir, settings.LocalStoreDir],
-            HealthChecks = [check with { Probe = new DrillHealthProbe(connections) }],
+            HealthChecks = [check],
             StopSteps = [new StopStep(StopStepName, settings.StopTimeout, new DrillGracefulShutdown(connections).RunAsync)],
             AdminOperations = AdminOperations(connections),
             Resources = [connections],
@@ -40,10 +40,11 @@ public sealed class DrillPersonality : IPersonality
     }
 
     /// <summary>A drillbit takes tens of seconds to start (classpath scan, storage plugins): a long grace.</summary>
-    private static HealthCheckDefinition DefaultCheck() => new()
+    private static HealthCheckDefinition DefaultCheck(DrillHealthProbe probe) => new()
     {
         Name = HealthCheckName,
         Kind = HealthCheckKind.Custom,
+        Probe = probe,
         Delay = TimeSpan.FromSeconds(10),
         Interval = TimeSpan.FromSeconds(10),
         Timeout = TimeSpan.FromSeconds(20),

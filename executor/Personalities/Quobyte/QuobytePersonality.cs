@@ -125,8 +125,7 @@ public sealed class QuobytePersonality : IPersonality
     {
         Name = $"quobyte-{service.Name()}-http",
         Kind = HealthCheckKind.Http,
-        Port = http,
-        Url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{http}/")),
+        Probe = new HttpProbe("http", http, "/"),
         Delay = TimeSpan.FromSeconds(10),
         Interval = TimeSpan.FromSeconds(10),
         Timeout = TimeSpan.FromSeconds(20),

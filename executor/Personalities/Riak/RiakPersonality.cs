@@ -61,8 +61,6 @@ public sealed class RiakPersonality : IPersonality
             {
                 Name = PingCheckName,
                 Kind = HealthCheckKind.Custom,
-                Port = settings.HttpPort,
-                Url = probe.Url,
                 Probe = probe,
                 Delay = RiakHealthTiming.Delay,
                 Interval = RiakHealthTiming.Interval,

@@ -43,7 +43,7 @@ public sealed class RiakPingProbe : IHealthProbe, IAsyncDisposable
         try
         {
             using var response = await _http.GetAsync(Url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
-            var body = await NetworkProbes.ReadBodyAsync(response.Content, MaxBodyBytes, cancellation).ConfigureAwait(false);
+            var body = await HttpProbe.ReadBodyAsync(response.Content, MaxBodyBytes, cancellation).ConfigureAwait(false);
             var code = (int)response.StatusCode;
             if (response.StatusCode == HttpStatusCode.OK && body.Trim() == "OK")
             {

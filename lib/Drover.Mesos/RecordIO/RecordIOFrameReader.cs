@@ -63,12 +63,13 @@ public static class RecordIOFrameReader
     {
         if (TryReadHeader(remaining, maxRecordSize, out var headerLength, out var recordLength))
         {
-            return new RecordIOException(string.Create(
+            return new RecordIOException(RecordIOErrorKind.TruncatedRecord, string.Create(
                 CultureInfo.InvariantCulture,
                 $"truncated RecordIO record: expected {recordLength} bytes, got {remaining.Length - headerLength} before the end of the stream"));
         }
 
         return new RecordIOException(
+            RecordIOErrorKind.TruncatedHeader,
             $"truncated RecordIO length header: the stream ended after '{Printable(remaining)}' without a newline");
     }
 
@@ -91,7 +92,7 @@ public static class RecordIOFrameReader
             {
                 if (digits == 0)
                 {
-                    throw new RecordIOException("invalid RecordIO length header: empty length before the newline");
+                    throw new RecordIOException(RecordIOErrorKind.EmptyLength, "invalid RecordIO length header: empty length before the newline");
                 }
 
                 headerLength = digits + 1;
@@ -101,14 +102,14 @@ public static class RecordIOFrameReader
 
             if (b is < (byte)'0' or > (byte)'9')
             {
-                throw new RecordIOException(string.Create(
+                throw new RecordIOException(RecordIOErrorKind.NotADigit, string.Create(
                     CultureInfo.InvariantCulture,
                     $"invalid RecordIO length header: byte 0x{b:X2} at offset {digits} is not a decimal digit (header so far: '{Printable(buffer.Slice(0, digits + 1))}')"));
             }
 
             if (digits == RecordIOLimits.MaxLengthDigits)
             {
-                throw new RecordIOException(string.Create(
+                throw new RecordIOException(RecordIOErrorKind.TooManyDigits, string.Create(
                     CultureInfo.InvariantCulture,
                     $"invalid RecordIO length header: more than {RecordIOLimits.MaxLengthDigits} digits without a newline"));
             }
@@ -120,7 +121,7 @@ public static class RecordIOFrameReader
             if (length > maxRecordSize)
             {
                 var complete = reader.TryPeek(out var next) && next == Newline;
-                throw new RecordIOException(string.Create(
+                throw new RecordIOException(RecordIOErrorKind.RecordTooLarge, string.Create(
                     CultureInfo.InvariantCulture,
                     $"RecordIO record length {(complete ? "" : "of at least ")}{length} bytes exceeds the limit of {maxRecordSize} bytes"));
             }

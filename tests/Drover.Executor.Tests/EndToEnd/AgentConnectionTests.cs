@@ -5,7 +5,7 @@ using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
 
-/// <summary>Losing and regaining the agent: executor-http-api.md, "Disconnections" and "Agent Recovery".</summary>
+/// <summary>Losing and regaining the agent: Mesos' executor HTTP API, "Disconnections" and "Agent Recovery".</summary>
 public class AgentConnectionTests
 {
     [Fact]

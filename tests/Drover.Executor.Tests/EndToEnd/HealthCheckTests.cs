@@ -24,11 +24,12 @@ public class HealthCheckTests
     {
         await using var h = await StartAsync();
         var task = CommandTask("t1", "touch ok; exec sleep 1000");
-        task.HealthCheck = CommandCheck("test -f ok", grace: 10); // a probe may run before `touch`
+        task.HealthCheck = CommandCheck("test -f ok && echo probe >> probes", grace: 10); // a probe may run before `touch`
         await h.LaunchAsync(task);
 
         var healthy = await h.WaitForUpdateAsync("t1", u => u.HasHealthy && u.Healthy);
-        await Task.Delay(600); // several more passing probes: none of them is reported
+        var probes = Path.Combine(h.Sandbox, "probes");
+        await Eventually.TrueAsync(() => File.Exists(probes) && File.ReadAllLines(probes).Length >= 6, "five more passing probes", WaitTimeout); // none of them is reported
 
         Assert.Equal(TaskStatus.Types.Reason.TaskHealthCheckStatusUpdated, healthy.Reason);
         Assert.Equal(TaskState.TaskRunning, healthy.State);

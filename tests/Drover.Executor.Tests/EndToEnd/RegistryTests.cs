@@ -7,7 +7,7 @@ using static Drover.Executor.Tests.EndToEnd.ExecutorHarness;
 
 namespace Drover.Executor.Tests.EndToEnd;
 
-/// <summary>The executor registers its node in ZooKeeper while the service runs (architecture.md layout).</summary>
+/// <summary>The executor registers its node in ZooKeeper while the service runs (the layout of lib/Drover.Registry).</summary>
 public class RegistryTests(ZooKeeperServerFixture zookeeper) : IClassFixture<ZooKeeperServerFixture>
 {
     private NodeSpec RegisteredNode(string framework, string command) => new(GenericNode(command))

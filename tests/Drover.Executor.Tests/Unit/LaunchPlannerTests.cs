@@ -3,7 +3,6 @@ using Drover.Executor.Tasks;
 using Drover.V1;
 using Google.Protobuf;
 using Drover.Mesos.V1;
-using RestartPolicy = Drover.Executor.Supervision.RestartPolicy;
 
 namespace Drover.Executor.Tests.Unit;
 
@@ -62,7 +61,7 @@ public class LaunchPlannerTests
         Assert.Equal("task-1", env["MESOS_TASK_ID"]);
         Assert.Equal("agent-1.example", env["HOST"]);
         Assert.False(env.ContainsKey("MESOS_EXECUTOR_AUTHENTICATION_TOKEN"));
-        Assert.Equal(RestartPolicy.Never, plan.Restart);
+        Assert.Equal(RestartBudget.Never, plan.Restart);
         Assert.Equal("/sandbox/tasks/task-1", plan.LogDirectory);
     }
 
@@ -165,7 +164,7 @@ public class LaunchPlannerTests
     [Fact]
     public void Backoff_DoublesUpToTheCap()
     {
-        var policy = new RestartPolicy(5, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(350));
+        var policy = new RestartBudget(5, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(350));
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), policy.BackoffFor(1));
         Assert.Equal(TimeSpan.FromMilliseconds(200), policy.BackoffFor(2));
@@ -176,13 +175,13 @@ public class LaunchPlannerTests
     [Fact]
     public void RestartHistory_ForgetsRestartsOutsideTheWindow()
     {
-        var policy = new RestartPolicy(2, TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.Zero);
+        var policy = new RestartBudget(2, TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.Zero);
         var history = new RestartHistory();
 
-        Assert.True(history.TryRecordRestart(policy, 0));
-        Assert.True(history.TryRecordRestart(policy, 1_000));
-        Assert.False(history.TryRecordRestart(policy, 2_000));
-        Assert.True(history.TryRecordRestart(policy, 11_500));
+        Assert.True(history.TryRecordRestart(policy, TimeSpan.FromMilliseconds(0)));
+        Assert.True(history.TryRecordRestart(policy, TimeSpan.FromMilliseconds(1_000)));
+        Assert.False(history.TryRecordRestart(policy, TimeSpan.FromMilliseconds(2_000)));
+        Assert.True(history.TryRecordRestart(policy, TimeSpan.FromMilliseconds(11_500)));
         Assert.Equal(3, history.Total);
     }
 }

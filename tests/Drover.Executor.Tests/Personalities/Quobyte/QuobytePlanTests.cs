@@ -90,9 +90,10 @@ public sealed class QuobytePlanTests : IDisposable
         var plan = Plan(Node("data", "reg-1:7861"));
         var check = Assert.Single(plan.HealthChecks);
         Assert.Equal(HealthCheckKind.Http, check.Kind);
-        Assert.Equal(7871, check.Port);
-        Assert.Equal(new Uri("http://127.0.0.1:7871/"), check.Url);
-        Assert.Empty(check.Statuses);
+        var probe = Assert.IsType<HttpProbe>(check.Probe);
+        Assert.Equal(7871, probe.Port);
+        Assert.Equal(new Uri("http://127.0.0.1:7871/"), probe.Url);
+        Assert.Empty(probe.Statuses);
         Assert.Equal("quobyte-data-http", check.Name);
     }
 

@@ -13,19 +13,16 @@ public sealed class QuobyteStandinTests : IDisposable
 {
     private readonly QuobyteStandinInstall _install = QuobyteStandinInstall.Create();
     private readonly TestSandbox _sandbox = new();
-    private readonly NetworkProbes _probes = new();
-
     public void Dispose()
     {
-        _probes.Dispose();
         _sandbox.Dispose();
         _install.Dispose();
     }
 
-    private async Task<ProbeResult> ProbeAsync(HealthCheckDefinition check)
+    private static async Task<ProbeResult> ProbeAsync(HealthCheckDefinition check)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        return await _probes.HttpAsync(check, timeout.Token);
+        return await check.Probe.ProbeAsync(timeout.Token);
     }
 
     [Theory]
@@ -66,7 +63,7 @@ public sealed class QuobyteStandinTests : IDisposable
         await running.WaitForExitAsync($"quobyte-{service} after SIGTERM");
         var gone = await ProbeAsync(check);
         Assert.False(gone.Healthy);
-        Assert.Contains($"GET {check.Url} failed", gone.Detail, StringComparison.Ordinal);
+        Assert.Contains($"GET {Assert.IsType<HttpProbe>(check.Probe).Url} failed", gone.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,15 +6,15 @@ namespace Drover.Executor.Supervision;
 /// InitialBackoff * 2^(n-1), capped at <see cref="MaxBackoff"/>. A clean exit (status 0)
 /// is never restarted: the task finished.
 /// </summary>
-public sealed record RestartPolicy(int MaxRestarts, TimeSpan Window, TimeSpan InitialBackoff, TimeSpan MaxBackoff)
+public sealed record RestartBudget(int MaxRestarts, TimeSpan Window, TimeSpan InitialBackoff, TimeSpan MaxBackoff)
 {
     /// <summary>Plain command tasks behave as under Mesos' own executors: no restarts.</summary>
-    public static readonly RestartPolicy Never = new(0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+    public static readonly RestartBudget Never = new(0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
 
     /// <summary>Service nodes without an explicit policy: three restarts in five minutes, 1 s doubling to 30 s.</summary>
-    public static readonly RestartPolicy DefaultForNodes = new(3, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+    public static readonly RestartBudget DefaultForNodes = new(3, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
-    public static RestartPolicy From(Drover.V1.RestartPolicy? spec)
+    public static RestartBudget From(Drover.V1.RestartPolicy? spec)
     {
         if (spec is null)
         {
@@ -26,7 +26,7 @@ public sealed record RestartPolicy(int MaxRestarts, TimeSpan Window, TimeSpan In
 
         var initial = Or(spec.InitialBackoff, DefaultForNodes.InitialBackoff);
         var max = Or(spec.MaxBackoff, DefaultForNodes.MaxBackoff);
-        return new RestartPolicy(
+        return new RestartBudget(
             (int)Math.Min(spec.MaxRestarts, 1000u),
             Or(spec.Window, DefaultForNodes.Window),
             initial,
@@ -45,18 +45,18 @@ public sealed record RestartPolicy(int MaxRestarts, TimeSpan Window, TimeSpan In
     }
 }
 
-/// <summary>The restarts a task has had, for the sliding window (times in milliseconds of a monotonic clock).</summary>
+/// <summary>The restarts a task has had, for the sliding window (times on the executor loop's monotonic clock).</summary>
 public sealed class RestartHistory
 {
-    private readonly Queue<long> _restarts = new();
+    private readonly Queue<TimeSpan> _restarts = new();
 
     public int Total { get; private set; }
 
-    /// <summary>Decides whether a failure at <paramref name="nowMs"/> may be restarted, and records it if so.</summary>
-    public bool TryRecordRestart(RestartPolicy policy, long nowMs)
+    /// <summary>Decides whether a failure at <paramref name="now"/> may be restarted, and records it if so.</summary>
+    public bool TryRecordRestart(RestartBudget policy, TimeSpan now)
     {
-        var windowMs = (long)policy.Window.TotalMilliseconds;
-        while (_restarts.Count > 0 && nowMs - _restarts.Peek() > windowMs)
+        ArgumentNullException.ThrowIfNull(policy);
+        while (_restarts.Count > 0 && now - _restarts.Peek() > policy.Window)
         {
             _restarts.Dequeue();
         }
@@ -66,7 +66,7 @@ public sealed class RestartHistory
             return false;
         }
 
-        _restarts.Enqueue(nowMs);
+        _restarts.Enqueue(now);
         Total++;
         return true;
     }

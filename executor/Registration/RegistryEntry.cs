@@ -3,22 +3,22 @@ using Drover.Executor.Tasks;
 using Drover.Registry;
 using Drover.V1;
 
-namespace Drover.Executor.Registry;
+namespace Drover.Executor.Registration;
 
 /// <summary>
-/// One task's entry in the ZooKeeper registry (architecture.md, "ZooKeeper layout"): registered
+/// One task's entry in the ZooKeeper registry (an endpoint record and a ServerSet member, lib/Drover.Registry): registered
 /// when its service starts, kept current with its phase and health, removed with its terminal
 /// update. The registry keeps the desired state and writes it in the background (retrying, and
 /// writing it again after a session expiry), so nothing here blocks the executor loop; failures
 /// are logged, never secrets.
 /// </summary>
-public sealed class NodeRegistration
+public sealed class RegistryEntry
 {
     private readonly NodeRegistry _registry;
     private readonly string _taskId;
     private Task _closing = Task.CompletedTask;
 
-    private NodeRegistration(NodeRegistry registry, string taskId)
+    private RegistryEntry(NodeRegistry registry, string taskId)
     {
         _registry = registry;
         _taskId = taskId;
@@ -52,9 +52,9 @@ public sealed class NodeRegistration
         }
     }
 
-    public static NodeRegistration Start(RegistryOptions options, NodeRecord record, string? primaryPort)
+    public static RegistryEntry Start(RegistryOptions options, NodeRecord record, string? primaryPort)
     {
-        var registration = new NodeRegistration(new NodeRegistry(options), record.TaskId ?? record.Node);
+        var registration = new RegistryEntry(new NodeRegistry(options), record.TaskId ?? record.Node);
         registration.Watch(registration._registry.RegisterAsync(record, primaryPort), "register");
         return registration;
     }
