@@ -128,7 +128,8 @@ public class DirectoryWatcher<T> : IAsyncDisposable
     }
 
     /// <summary>
-    /// The snapshot, then every change after it, until <paramref name="cancellationToken"/> fires or the
+    /// The snapshot, then an <see cref="DirectoryChangeKind.Invalid"/> change for each entry that is there but
+    /// does not parse, then every change after it, until <paramref name="cancellationToken"/> fires or the
     /// watcher is disposed. Starts the watcher if needed.
     /// </summary>
     public async IAsyncEnumerable<DirectoryChange<T>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -139,6 +140,14 @@ public class DirectoryWatcher<T> : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             queue.Writer.TryWrite(new DirectoryChange<T>(DirectoryChangeKind.Snapshot, null, Entries: ValidEntries()));
+            // The entries that are there but do not parse: a new watch hears of them too.
+            foreach (var (name, entry) in _entries)
+            {
+                if (entry.Error is not null)
+                {
+                    queue.Writer.TryWrite(new DirectoryChange<T>(DirectoryChangeKind.Invalid, name, Error: entry.Error));
+                }
+            }
             _subscribers.Add(queue);
         }
         try

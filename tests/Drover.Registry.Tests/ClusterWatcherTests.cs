@@ -227,6 +227,18 @@ public sealed class ClusterWatcherTests(ZooKeeperFixture zk)
         await using var late = new NodeRegistry(session);
         await late.RegisterAsync(Records.Node(cluster.Cluster, "late"));
         Assert.Equal((DirectoryChangeKind.Added, "late"), await KindAndName(changes));
+
+        // A watch that starts now hears of the invalid entries after its snapshot.
+        await using var second = new ChangeReader<NodeRecord>(watcher);
+        Assert.Equal(DirectoryChangeKind.Snapshot, (await second.NextAsync()).Kind);
+        var invalid = new List<string>();
+        for (var i = 0; i < count + 1; i++)
+        {
+            var next = await second.NextAsync();
+            Assert.Equal(DirectoryChangeKind.Invalid, next.Kind);
+            invalid.Add(next.Name!);
+        }
+        Assert.Equal(watcher.Invalid.Keys.Order(), invalid.Order());
         Assert.Equal(["good", "late"], watcher.Snapshot.Keys.Order());
         Assert.Equal(count + 1, watcher.Invalid.Count);
         Assert.Equal(0, watcher.Statistics.ReadFailures);
