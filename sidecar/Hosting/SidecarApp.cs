@@ -8,6 +8,8 @@ using Drover.Sidecar.Metrics;
 using Drover.Sidecar.PrometheusSd;
 using Drover.Sidecar.Proxy;
 using Drover.Sidecar.View;
+using Grpc.Reflection;
+using Grpc.Reflection.V1Alpha;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Drover.Sidecar.Hosting;
@@ -123,8 +125,11 @@ public sealed partial class SidecarApp : IAsyncDisposable
 
         builder.Services.AddSingleton(view);
         builder.Services.AddSingleton(metrics);
+        // One instance for every call: Resolve's round robin turns across calls.
+        builder.Services.AddSingleton<DiscoveryService>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
-        builder.Services.AddGrpcReflection();
+        // Reflection over the services served here, named explicitly (no assembly scanning: AOT-clean).
+        builder.Services.AddSingleton(new ReflectionServiceImpl(V1.Discovery.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks(health =>
         {
             health.Services.Map("", _ => true);
@@ -134,7 +139,7 @@ public sealed partial class SidecarApp : IAsyncDisposable
         var web = builder.Build();
         web.MapGrpcService<DiscoveryService>();
         web.MapGrpcHealthChecksService();
-        web.MapGrpcReflectionService();
+        web.MapGrpcService<ReflectionServiceImpl>();
         web.MapMetrics(metrics.Registry);
         web.MapHealthChecks("/health");
         web.MapMethods(TargetsEndpoint.Path, [HttpMethods.Get, HttpMethods.Head], context => TargetsEndpoint.HandleAsync(context, view, settings.Framework));

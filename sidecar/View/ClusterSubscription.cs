@@ -36,7 +36,7 @@ public sealed class ClusterSubscription : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _view.Post(new Unsubscribe(this));
+            _view.Post(new FollowerRemoved(this));
         }
     }
 }

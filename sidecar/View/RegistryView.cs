@@ -59,7 +59,7 @@ public sealed class RegistryView
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         var subscription = new ClusterSubscription(this, cluster, capacity);
-        Post(new Subscribe(subscription));
+        Post(new FollowerAdded(subscription));
         return subscription;
     }
 
@@ -69,14 +69,14 @@ public sealed class RegistryView
         Start();
         try
         {
-            await foreach (var input in _inputs.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+            while (await _inputs.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                Apply(input);
                 // Several inputs queued at once are published together.
-                if (_inputs.Reader.Count == 0)
+                while (_inputs.Reader.TryRead(out var input))
                 {
-                    Current = _state;
+                    Handle(input);
                 }
+                Current = _state;
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -94,6 +94,12 @@ public sealed class RegistryView
     /// <summary>Applies one input: for tests of the loop's logic, which drive it without the channel.</summary>
     public void Apply(ViewInput input)
     {
+        Handle(input);
+        Current = _state;
+    }
+
+    private void Handle(ViewInput input)
+    {
         switch (input)
         {
             case ClustersChanged clusters:
@@ -108,14 +114,13 @@ public sealed class RegistryView
             case NodesFreshness freshness:
                 ApplyNodesFreshness(freshness.Cluster, freshness.State);
                 break;
-            case Subscribe subscribe:
-                AddFollower(subscribe.Subscription);
+            case FollowerAdded added:
+                AddFollower(added.Subscription);
                 break;
-            case Unsubscribe unsubscribe:
-                RemoveFollower(unsubscribe.Subscription);
+            case FollowerRemoved removed:
+                RemoveFollower(removed.Subscription);
                 break;
         }
-        Current = _state;
     }
 
     /// <summary>The fixed clusters are known from the start (watched, unread); the list itself is as live as the configuration.</summary>

@@ -17,9 +17,11 @@ public sealed record NodesChanged(string Cluster, DirectoryChange<NodeRecord> Ch
 /// <summary>The watcher of one cluster's nodes/ became live or stale.</summary>
 public sealed record NodesFreshness(string Cluster, WatchFreshness State) : ViewInput;
 
-internal sealed record Subscribe(ClusterSubscription Subscription) : ViewInput;
+/// <summary>A follower starts (posted by <see cref="RegistryView.Subscribe"/>).</summary>
+public sealed record FollowerAdded(ClusterSubscription Subscription) : ViewInput;
 
-internal sealed record Unsubscribe(ClusterSubscription Subscription) : ViewInput;
+/// <summary>A follower stops (posted when its subscription is disposed).</summary>
+public sealed record FollowerRemoved(ClusterSubscription Subscription) : ViewInput;
 
 /// <summary>Where the view's data comes from: the loop asks it to follow a cluster's nodes, or to stop.</summary>
 public interface IRegistrySource
