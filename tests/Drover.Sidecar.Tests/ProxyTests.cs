@@ -186,9 +186,15 @@ public sealed class ProxyTests
         var (one, _) = await proxy.ConnectToNodeAsync();
         var (two, _) = await proxy.ConnectToNodeAsync();
 
-        using (var third = await proxy.ConnectAsync())
+        // The proxy accepts and resets at once: the client sees it at the connect or at its first read.
+        try
         {
+            using var third = await proxy.ConnectAsync();
             Assert.True(await ProxyHarness.ClosedAsync(third));
+        }
+        catch (SocketException e)
+        {
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
         }
         Assert.Equal(1, proxy.Metrics.Proxy.Rejected.WithLabels("ring/pb", "limit").Value);
         Assert.Equal(2, backend.Accepted);
