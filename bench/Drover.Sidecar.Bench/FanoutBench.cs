@@ -30,6 +30,21 @@ public static class FanoutBench
         using var sidecar = ProxyBench.Start(sidecarBinary,
             "--zookeeper", zookeeper.ConnectString, "--framework", "bench", "--cluster", "fan",
             "--grpc", $"127.0.0.1:{grpcPort}", "--http", $"127.0.0.1:{FreePort.Next()}", "--log-level", "warning");
+        try
+        {
+            await MeasureAsync(sidecar, client, paths, grpcPort, changes);
+        }
+        finally
+        {
+            if (!sidecar.HasExited)
+            {
+                sidecar.Kill();
+            }
+        }
+    }
+
+    private static async Task MeasureAsync(Process sidecar, ZooKeeperClient client, ClusterPaths paths, int grpcPort, int changes)
+    {
         var channels = Enumerable.Range(0, Channels).Select(_ => GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20 })).ToList();
         var arrivals = new long[changes][];
         var remaining = new int[changes];
@@ -75,7 +90,6 @@ public static class FanoutBench
         {
             channel.Dispose();
         }
-        sidecar.Kill();
     }
 
     private static async Task FollowAsync(V1.Discovery.DiscoveryClient discovery, int stream, long[][] arrivals, int[] remaining, TaskCompletionSource[] done, CountdownEvent ready, CancellationToken stop)

@@ -44,11 +44,31 @@ public static class ProxyBench
             ("HAProxy 2.6", new IPEndPoint(IPAddress.Loopback, haproxyPort)),
             ("drover-sidecar", new IPEndPoint(IPAddress.Loopback, sidecarPort)),
         };
+        try
+        {
+            await MeasureAsync(sidecar, targets, seconds, rounds);
+        }
+        finally
+        {
+            backends.StandardInput.Close();
+            foreach (var process in new[] { sidecar, haproxy, backends })
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            File.Delete(config);
+        }
+    }
+
+    private static async Task MeasureAsync(Process sidecar, (string Name, IPEndPoint EndPoint)[] targets, int seconds, int rounds)
+    {
         foreach (var (name, endPoint) in targets)
         {
             await UntilServingAsync(name, endPoint);
         }
-        Console.WriteLine($"sidecar: {new FileInfo(sidecarBinary).Length / 1e6:0.0} MB binary, RSS {Rss(sidecar.Id)} after start; haproxy {Version("/usr/sbin/haproxy")}");
+        Console.WriteLine($"sidecar: {new FileInfo(sidecar.StartInfo.FileName).Length / 1e6:0.0} MB binary, RSS {Rss(sidecar.Id)} after start; haproxy {Version("/usr/sbin/haproxy")}");
         Console.WriteLine($"{BackendCount} backends, {RequestBytes} B request, {ResponseBytes} B response, {seconds} s x {rounds} rounds per point, load average at start {Program.LoadAverage()}");
 
         var results = new Dictionary<(string, int), List<Round>>();
@@ -78,21 +98,11 @@ public static class ProxyBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {connections} | {h.Throughput:0} | {s.Throughput:0} | {s.Throughput / h.Throughput:0.00}x | {h.Percentile(0.99):0} | {s.Percentile(0.99):0} | {s.Percentile(0.99) / h.Percentile(0.99):0.00}x | {h.Percentile(0.5):0} | {s.Percentile(0.5):0} |"));
         }
-
-        backends.StandardInput.Close();
-        foreach (var process in new[] { sidecar, haproxy, backends })
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        File.Delete(config);
     }
 
     private static string HaproxyConfig(int port, int[] backends) =>
         "global\n" +
-        "  maxconn 10000\n" +
+        "  maxconn 4096\n" +
         "defaults\n" +
         "  mode tcp\n" +
         "  timeout connect 2s\n" +
