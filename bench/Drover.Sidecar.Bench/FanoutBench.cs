@@ -55,6 +55,24 @@ public static class FanoutBench
             remaining[k] = StreamCount;
             done[k] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        // The sidecar has read the cluster once it lists every node.
+        var probe = new V1.Discovery.DiscoveryClient(channels[0]);
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if ((await probe.ListNodesAsync(new V1.ListNodesRequest { Cluster = "fan" })).Nodes.Count == NodeCount)
+                {
+                    break;
+                }
+            }
+            catch (Grpc.Core.RpcException) when (started.Elapsed < TimeSpan.FromMinutes(2))
+            {
+            }
+            await Task.Delay(100);
+        }
+        Console.WriteLine($"the sidecar listed {NodeCount} nodes {started.Elapsed.TotalSeconds:0.0} s after it was started");
         var ready = new CountdownEvent(StreamCount);
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
@@ -65,7 +83,10 @@ public static class FanoutBench
             var discovery = new V1.Discovery.DiscoveryClient(channels[s % Channels]);
             streams.Add(Task.Run(() => FollowAsync(discovery, stream, arrivals, remaining, done, ready, stop.Token)));
         }
-        await Task.Run(() => ready.Wait(TimeSpan.FromMinutes(5)));
+        if (!await Task.Run(() => ready.Wait(TimeSpan.FromMinutes(5))))
+        {
+            throw new TimeoutException($"only {StreamCount - ready.CurrentCount} of {StreamCount} streams had their snapshot after 5 minutes");
+        }
         Console.WriteLine($"{StreamCount} streams each had the {NodeCount}-node snapshot after {clock.Elapsed.TotalSeconds:0.0} s; sidecar RSS {ProxyBench.Rss(sidecar.Id)}; load average {Program.LoadAverage()}");
 
         var latencies = new List<double>();

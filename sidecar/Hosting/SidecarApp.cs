@@ -211,6 +211,8 @@ public sealed partial class SidecarApp : IAsyncDisposable
         // The framework's own chatter (request logs, hosting banners) only when it is a problem.
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Grpc", LogLevel.Warning);
+        // The view's own lines say when it is stale; the health service need not repeat it at every check.
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Error);
         logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
