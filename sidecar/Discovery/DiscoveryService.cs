@@ -31,7 +31,7 @@ public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) 
         var oldest = state.ClustersFreshness;
         foreach (var cluster in state.Clusters.Values)
         {
-            response.Clusters.Add(new V1.Cluster
+            response.Clusters.Add(new V1.ClusterInfo
             {
                 Name = cluster.Name,
                 Nodes = (uint)cluster.Nodes.Count,

@@ -7,10 +7,10 @@ namespace Drover.Sidecar.Discovery;
 /// <summary>Registry records and view freshness as drover.v1 messages.</summary>
 public static class Messages
 {
-    public static V1.Node Node(NodeRecord record)
+    public static V1.NodeInfo Node(NodeRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var node = new V1.Node
+        var node = new V1.NodeInfo
         {
             Cluster = record.Cluster,
             Name = record.Node,
@@ -19,9 +19,9 @@ public static class Messages
             State = State(record.State),
             Health = record.Healthy switch
             {
-                true => V1.Health.Healthy,
-                false => V1.Health.Unhealthy,
-                null => V1.Health.Unknown,
+                true => V1.NodeHealth.Healthy,
+                false => V1.NodeHealth.Unhealthy,
+                null => V1.NodeHealth.Unknown,
             },
             Serving = View.Serving.IsServing(record),
             TaskId = record.TaskId ?? "",
@@ -31,28 +31,28 @@ public static class Messages
         };
         foreach (var port in record.Ports)
         {
-            node.Ports.Add(new V1.Port { Name = port.Name, Number = (uint)port.Port });
+            node.Ports.Add(new V1.NodePort { Name = port.Name, Number = (uint)port.Port });
         }
         return node;
     }
 
-    public static V1.NodeState State(NodeState state) => state switch
+    public static V1.NodeLifecycle State(NodeState state) => state switch
     {
-        NodeState.Starting => V1.NodeState.Starting,
-        NodeState.Running => V1.NodeState.Running,
-        NodeState.Restarting => V1.NodeState.Restarting,
-        NodeState.Killing => V1.NodeState.Killing,
-        NodeState.Finished => V1.NodeState.Finished,
-        NodeState.Failed => V1.NodeState.Failed,
-        NodeState.Killed => V1.NodeState.Killed,
-        NodeState.Lost => V1.NodeState.Lost,
-        NodeState.Error => V1.NodeState.Error,
-        _ => V1.NodeState.Unspecified,
+        NodeState.Starting => V1.NodeLifecycle.Starting,
+        NodeState.Running => V1.NodeLifecycle.Running,
+        NodeState.Restarting => V1.NodeLifecycle.Restarting,
+        NodeState.Killing => V1.NodeLifecycle.Killing,
+        NodeState.Finished => V1.NodeLifecycle.Finished,
+        NodeState.Failed => V1.NodeLifecycle.Failed,
+        NodeState.Killed => V1.NodeLifecycle.Killed,
+        NodeState.Lost => V1.NodeLifecycle.Lost,
+        NodeState.Error => V1.NodeLifecycle.Error,
+        _ => V1.NodeLifecycle.Unspecified,
     };
 
-    public static V1.Freshness Freshness(ViewFreshness freshness, DateTimeOffset now)
+    public static V1.DataFreshness Freshness(ViewFreshness freshness, DateTimeOffset now)
     {
-        var message = new V1.Freshness
+        var message = new V1.DataFreshness
         {
             Live = freshness.IsLive,
             Age = Duration.FromTimeSpan(freshness.Age(now)),

@@ -31,12 +31,12 @@ public sealed class DiscoveryTests(SidecarFixture zk)
 
         var all = await sidecar.Discovery.ListNodesAsync(new V1.ListNodesRequest { Cluster = "ring" });
         var first = all.Nodes[0];
-        Assert.Equal(("ring", "riak-1", "riak", "127.0.0.1", V1.NodeState.Running, V1.Health.Healthy, true),
+        Assert.Equal(("ring", "riak-1", "riak", "127.0.0.1", V1.NodeLifecycle.Running, V1.NodeHealth.Healthy, true),
             (first.Cluster, first.Name, first.Kind, first.Host, first.State, first.Health, first.Serving));
         Assert.Equal([("http", 8098u), ("pb", 8087u)], first.Ports.Select(p => (p.Name, p.Number)));
         Assert.Equal(("riak-1-task", "agent-S1", "riak-1-executor", "3.2.0"), (first.TaskId, first.AgentId, first.ExecutorId, first.Version));
-        Assert.Equal((V1.Health.Unhealthy, false), (all.Nodes[1].Health, all.Nodes[1].Serving));
-        Assert.Equal((V1.NodeState.Starting, V1.Health.Unknown, false), (all.Nodes[2].State, all.Nodes[2].Health, all.Nodes[2].Serving));
+        Assert.Equal((V1.NodeHealth.Unhealthy, false), (all.Nodes[1].Health, all.Nodes[1].Serving));
+        Assert.Equal((V1.NodeLifecycle.Starting, V1.NodeHealth.Unknown, false), (all.Nodes[2].State, all.Nodes[2].Health, all.Nodes[2].Serving));
         Assert.True(all.Freshness.Live);
         Assert.Equal(TimeSpan.Zero, all.Freshness.Age.ToTimeSpan());
 

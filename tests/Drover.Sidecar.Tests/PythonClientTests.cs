@@ -67,7 +67,7 @@ public sealed class PythonClientTests(SidecarFixture zk)
         Assert.Equal(["riak-1"], nodes.GetProperty("nodes").EnumerateArray().Select(e => e.GetString()));
         Assert.True(nodes.GetProperty("live").GetBoolean());
         Assert.Equal("0", nodes.GetProperty("age_ms").GetString());
-        Assert.Equal("NODE_STATE_RUNNING", nodes.GetProperty("state").GetString());
+        Assert.Equal("NODE_LIFECYCLE_RUNNING", nodes.GetProperty("state").GetString());
         Assert.Equal(8087, nodes.GetProperty("ports").GetProperty("pb").GetInt32());
         Assert.Equal("10.1.1.1:8087", (await NextAsync()).GetProperty("resolve").GetString());
         var invalid = await NextAsync();

@@ -41,7 +41,7 @@ def main():
         nodes, call = list_nodes.with_call(pb.ListNodesRequest(cluster=cluster, only_healthy=True), timeout=30)
         age = dict(call.initial_metadata()).get("drover-view-age-ms")
         say(nodes=[n.name for n in nodes.nodes], live=nodes.freshness.live, age_ms=age,
-            state=pb.NodeState.Name(nodes.nodes[0].state), ports={p.name: p.number for p in nodes.nodes[0].ports})
+            state=pb.NodeLifecycle.Name(nodes.nodes[0].state), ports={p.name: p.number for p in nodes.nodes[0].ports})
 
         answer = resolve(pb.ResolveRequest(cluster=cluster, node=nodes.nodes[0].name, port_name="pb"), timeout=30)
         say(resolve="%s:%d" % (answer.host, answer.port))
