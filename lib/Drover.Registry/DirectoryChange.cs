@@ -55,3 +55,19 @@ public sealed record DirectoryChange<T>(
 /// <param name="ReadFailures">Reads that failed and were retried.</param>
 /// <param name="Lagged">Times a watch fell more than its queue limit behind and was sent a snapshot instead.</param>
 public readonly record struct DirectoryWatcherStatistics(long Reads, long Resyncs, long InvalidRecords, long ReadFailures, long Lagged);
+
+/// <summary>Whether a <see cref="DirectoryWatcher{T}"/>'s copy is known to match ZooKeeper.</summary>
+public enum WatchFreshness
+{
+    /// <summary>Never read yet: there is no copy.</summary>
+    Unread,
+
+    /// <summary>Read, connected, every watch armed: a change in ZooKeeper reaches the copy.</summary>
+    Live,
+
+    /// <summary>
+    /// The copy is the last one read, but ZooKeeper cannot be heard (disconnected, session ended) or a read
+    /// failed: it may be behind until the watcher is live again.
+    /// </summary>
+    Stale,
+}

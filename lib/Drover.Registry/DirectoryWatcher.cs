@@ -38,6 +38,7 @@ public class DirectoryWatcher<T> : IAsyncDisposable
     private long _invalid;
     private long _readFailures;
     private long _lagged;
+    private WatchFreshness _freshness;
 
     /// <summary>Watches <paramref name="path"/> on a shared session.</summary>
     public DirectoryWatcher(RegistrySession session, string path, RecordDecoder<T> decode)
@@ -65,6 +66,24 @@ public class DirectoryWatcher<T> : IAsyncDisposable
 
     /// <summary>A ZooKeeper read failed; the watcher retries (and re-reads everything). Handlers must be quick and must not throw.</summary>
     public event EventHandler<Exception>? ReadFailed;
+
+    /// <summary>
+    /// <see cref="Freshness"/> changed. Raised from the watcher's loop, after the changes that led to it
+    /// were published; handlers must be quick and must not throw.
+    /// </summary>
+    public event EventHandler<WatchFreshness>? FreshnessChanged;
+
+    /// <summary>Whether the copy is known to match ZooKeeper now (see <see cref="WatchFreshness"/>).</summary>
+    public WatchFreshness Freshness
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _freshness;
+            }
+        }
+    }
 
     /// <summary>The valid entries now (empty before the first read completes).</summary>
     public IReadOnlyDictionary<string, T> Snapshot
@@ -109,7 +128,8 @@ public class DirectoryWatcher<T> : IAsyncDisposable
     }
 
     /// <summary>
-    /// The snapshot, then every change after it, until <paramref name="cancellationToken"/> fires or the
+    /// The snapshot, then an <see cref="DirectoryChangeKind.Invalid"/> change for each entry that is there but
+    /// does not parse, then every change after it, until <paramref name="cancellationToken"/> fires or the
     /// watcher is disposed. Starts the watcher if needed.
     /// </summary>
     public async IAsyncEnumerable<DirectoryChange<T>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -120,6 +140,14 @@ public class DirectoryWatcher<T> : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             queue.Writer.TryWrite(new DirectoryChange<T>(DirectoryChangeKind.Snapshot, null, Entries: ValidEntries()));
+            // The entries that are there but do not parse: a new watch hears of them too.
+            foreach (var (name, entry) in _entries)
+            {
+                if (entry.Error is not null)
+                {
+                    queue.Writer.TryWrite(new DirectoryChange<T>(DirectoryChangeKind.Invalid, name, Error: entry.Error));
+                }
+            }
             _subscribers.Add(queue);
         }
         try
@@ -185,10 +213,18 @@ public class DirectoryWatcher<T> : IAsyncDisposable
                     await ResyncAsync(_stop.Token).ConfigureAwait(false);
                     resync = false;
                     backoff.Reset();
+                    SetFreshness(WatchFreshness.Live);
                     _ready.TrySetResult();
                 }
                 var signal = await _signals.Reader.ReadAsync(_stop.Token).ConfigureAwait(false);
-                resync = signal.Kind == SignalKind.Resync || await HandleAsync(signal, _stop.Token).ConfigureAwait(false);
+                resync = signal.Kind switch
+                {
+                    SignalKind.Resync => true,
+                    // A late event of an ended session's client says nothing about the live one.
+                    SignalKind.Disconnected => _session.Current is { State: ZooKeeperState.Connected or ZooKeeperState.ConnectedReadOnly } ? false : Stale(),
+                    SignalKind.Reconnected => await ConfirmAsync(_stop.Token).ConfigureAwait(false),
+                    _ => await HandleAsync(signal, _stop.Token).ConfigureAwait(false),
+                };
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -198,6 +234,7 @@ public class DirectoryWatcher<T> : IAsyncDisposable
             {
                 // A watch may not be armed now: read everything again once ZooKeeper answers.
                 Interlocked.Increment(ref _readFailures);
+                Stale();
                 RaiseReadFailed(e);
                 resync = true;
                 try
@@ -209,6 +246,63 @@ public class DirectoryWatcher<T> : IAsyncDisposable
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Back on the same session after a disconnection: the client's SetWatches re-armed every watch with
+    /// the last zxid seen, so what changed meanwhile fires now. One round trip after it, those
+    /// notifications have been queued (ZooKeeper answers in order and the client calls watchers before
+    /// it completes later replies): from then on the copy is live again. Returns false (no re-read).
+    /// </summary>
+    private async Task<bool> ConfirmAsync(CancellationToken stop)
+    {
+        var client = await _session.GetClientAsync(stop).ConfigureAwait(false);
+        await client.ExistsAsync(Path, watcher: null, stop).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_freshness != WatchFreshness.Stale)
+            {
+                // Unread: the first read makes it live; Live: nothing was missed.
+                return false;
+            }
+        }
+        SetFreshness(WatchFreshness.Live);
+        return false;
+    }
+
+    /// <summary>The copy may be behind: ZooKeeper cannot be heard, or a read failed. Returns false (no re-read by itself).</summary>
+    private bool Stale()
+    {
+        lock (_gate)
+        {
+            if (_freshness != WatchFreshness.Live)
+            {
+                // Unread stays unread: there is no copy to be stale yet.
+                return false;
+            }
+        }
+        SetFreshness(WatchFreshness.Stale);
+        return false;
+    }
+
+    private void SetFreshness(WatchFreshness freshness)
+    {
+        lock (_gate)
+        {
+            if (_freshness == freshness)
+            {
+                return;
+            }
+            _freshness = freshness;
+        }
+        try
+        {
+            FreshnessChanged?.Invoke(this, freshness);
+        }
+        catch (Exception)
+        {
+            // A faulty handler must not stop the watcher; handlers are documented not to throw.
         }
     }
 
@@ -398,9 +492,25 @@ public class DirectoryWatcher<T> : IAsyncDisposable
     // On the client's dispatcher: only queue a signal for the loop.
     private void OnWatch(WatchedEvent watched)
     {
-        if (watched.Type == EventType.None || watched.Path is null)
+        if (watched.Type == EventType.None)
         {
-            // Session states: SetWatches re-arms after a reconnection; a new session comes through OnSessionChanged.
+            // Session states. A disconnection (or the end of the session) makes the copy stale; a
+            // reconnection to the same session makes it live again once SetWatches has had its effect;
+            // a new session comes through OnSessionChanged and re-reads everything.
+            var session = watched.State switch
+            {
+                KeeperState.SyncConnected or KeeperState.ConnectedReadOnly => SignalKind.Reconnected,
+                KeeperState.Disconnected or KeeperState.Expired or KeeperState.AuthFailed or KeeperState.Closed => SignalKind.Disconnected,
+                _ => (SignalKind?)null,
+            };
+            if (session is { } signal)
+            {
+                _signals.Writer.TryWrite(new Signal(signal, null));
+            }
+            return;
+        }
+        if (watched.Path is null)
+        {
             return;
         }
         if (watched.Path == Path)
@@ -452,6 +562,8 @@ public class DirectoryWatcher<T> : IAsyncDisposable
         Children,
         Data,
         Gone,
+        Disconnected,
+        Reconnected,
     }
 
     private readonly record struct Signal(SignalKind Kind, string? Name);

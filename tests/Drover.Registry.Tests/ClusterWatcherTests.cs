@@ -116,6 +116,41 @@ public sealed class ClusterWatcherTests(ZooKeeperServerFixture zk)
     }
 
     [Fact]
+    public async Task Freshness_IsLiveWhileZooKeeperIsHeard_StaleWhileItIsNot_AndLiveAgainAfterAnExpiry()
+    {
+        await using var proxy = new TcpProxy(zk.Server.ClientPort);
+        var options = zk.Options();
+        var cluster = Records.UniqueCluster();
+        await using var writers = new RegistrySession(options);
+        await using var a = new NodeRegistry(writers);
+        await a.RegisterAsync(Records.Node(cluster, "a"));
+        await using var watcher = new ClusterWatcher(ZooKeeperServerFixture.With(options, proxy.ConnectString, sessionTimeout: TimeSpan.FromSeconds(2)), cluster);
+        var seen = Channel.CreateUnbounded<WatchFreshness>();
+        watcher.FreshnessChanged += (_, freshness) => seen.Writer.TryWrite(freshness);
+        Assert.Equal(WatchFreshness.Unread, watcher.Freshness);
+
+        await watcher.StartAsync().Within("the first read", Bound);
+        Assert.Equal(WatchFreshness.Live, await seen.Reader.ReadAsync().AsTask().Within("live", Bound));
+
+        // A partition short of the session timeout: stale, then live on the same session.
+        var session = watcher.Session.Current!;
+        proxy.Pause();
+        Assert.Equal(WatchFreshness.Stale, await seen.Reader.ReadAsync().AsTask().Within("stale after the partition", Bound));
+        await a.UpdateAsync(NodeState.Running, true);
+        proxy.Resume();
+        Assert.Equal(WatchFreshness.Live, await seen.Reader.ReadAsync().AsTask().Within("live after the reconnection", Bound));
+        Assert.Same(session, watcher.Session.Current);
+        await Eventually.TrueAsync(() => watcher.Snapshot["a"].State == NodeState.Running, "the change made during the partition", Bound);
+
+        // An expiry: stale until the new session has read everything again.
+        await zk.ExpireAsync(session);
+        Assert.Equal(WatchFreshness.Stale, await seen.Reader.ReadAsync().AsTask().Within("stale after the expiry", Bound));
+        Assert.Equal(WatchFreshness.Live, await seen.Reader.ReadAsync().AsTask().Within("live on the new session", Bound));
+        Assert.Equal(2, watcher.Session.Statistics.SessionsStarted);
+        Assert.Equal(WatchFreshness.Live, watcher.Freshness);
+    }
+
+    [Fact]
     public async Task AWatchThatFallsFarBehind_GetsOneSnapshotInsteadOfTheBacklog()
     {
         var options = zk.Options();
@@ -192,6 +227,18 @@ public sealed class ClusterWatcherTests(ZooKeeperServerFixture zk)
         await using var late = new NodeRegistry(session);
         await late.RegisterAsync(Records.Node(cluster.Cluster, "late"));
         Assert.Equal((DirectoryChangeKind.Added, "late"), await KindAndName(changes));
+
+        // A watch that starts now hears of the invalid entries after its snapshot.
+        await using var second = new ChangeReader<NodeRecord>(watcher);
+        Assert.Equal(DirectoryChangeKind.Snapshot, (await second.NextAsync()).Kind);
+        var invalid = new List<string>();
+        for (var i = 0; i < count + 1; i++)
+        {
+            var next = await second.NextAsync();
+            Assert.Equal(DirectoryChangeKind.Invalid, next.Kind);
+            invalid.Add(next.Name!);
+        }
+        Assert.Equal(watcher.Invalid.Keys.Order(), invalid.Order());
         Assert.Equal(["good", "late"], watcher.Snapshot.Keys.Order());
         Assert.Equal(count + 1, watcher.Invalid.Count);
         Assert.Equal(0, watcher.Statistics.ReadFailures);

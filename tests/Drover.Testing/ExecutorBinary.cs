@@ -11,17 +11,9 @@ public static class ExecutorBinary
             return configured;
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Drover.slnx")))
-            {
-                var binary = System.IO.Path.Combine(dir.FullName, "artifacts", "executor", "bin", "drover-executor");
-                return File.Exists(binary)
-                    ? binary
-                    : throw new FileNotFoundException($"{binary} is missing: run `bash packaging/publish-executor.sh` (tests/run.sh does) before the end-to-end tests");
-            }
-        }
-
-        throw new FileNotFoundException("cannot find the repository root (Drover.slnx) above " + AppContext.BaseDirectory);
+        var binary = RepositoryFiles.PathOf(System.IO.Path.Combine("artifacts", "executor", "bin", "drover-executor"));
+        return File.Exists(binary)
+            ? binary
+            : throw new FileNotFoundException($"{binary} is missing: run `bash packaging/publish-executor.sh` (tests/run.sh does) before the end-to-end tests");
     }
 }

@@ -43,26 +43,7 @@ public sealed class ExecutorHarness : IAsyncDisposable
     }
 
     /// <summary>The AOT binary under test: $DROVER_EXECUTOR_BINARY (set by tests/run.sh) or artifacts/executor/bin.</summary>
-    public static string ExecutorBinary()
-    {
-        if (System.Environment.GetEnvironmentVariable("DROVER_EXECUTOR_BINARY") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Drover.slnx")))
-            {
-                var binary = Path.Combine(dir.FullName, "artifacts", "executor", "bin", "drover-executor");
-                return File.Exists(binary)
-                    ? binary
-                    : throw new FileNotFoundException($"{binary} is missing: run `bash packaging/publish-executor.sh` (tests/run.sh does) before the end-to-end tests");
-            }
-        }
-
-        throw new FileNotFoundException("cannot find the repository root (Drover.slnx) above " + AppContext.BaseDirectory);
-    }
+    public static string ExecutorBinary() => Drover.Testing.ExecutorBinary.Path();
 
     public static async Task<ExecutorHarness> StartAsync(
         bool checkpoint = true,

@@ -44,7 +44,23 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public string Log => _program.Output;
 
-    public static PrometheusServer Start(int targetPort)
+    public static PrometheusServer Start(int targetPort) => StartWith(
+        "  - job_name: drover\n" +
+        "    static_configs:\n" +
+        $"      - targets: ['127.0.0.1:{targetPort}']\n");
+
+    /// <summary>A Prometheus server that finds its targets through HTTP service discovery (http_sd_configs) at <paramref name="url"/>, refreshed every second.</summary>
+    public static PrometheusServer StartWithHttpSd(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return StartWith(
+            "  - job_name: drover\n" +
+            "    http_sd_configs:\n" +
+            $"      - url: '{url}'\n" +
+            "        refresh_interval: 1s\n");
+    }
+
+    private static PrometheusServer StartWith(string scrapeConfigs)
     {
         ExternalProcess.RequireBinary(ExternalProcess.Prometheus);
         var directory = Directory.CreateTempSubdirectory("drover-prometheus-").FullName;
@@ -54,9 +70,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             "  scrape_interval: 1s\n" +
             "  scrape_timeout: 1s\n" +
             "scrape_configs:\n" +
-            "  - job_name: drover\n" +
-            "    static_configs:\n" +
-            $"      - targets: ['127.0.0.1:{targetPort}']\n");
+            scrapeConfigs);
         var port = FreePort.Next();
         var program = RunningProgram.Start(Cli.Wrap(ExternalProcess.Prometheus).WithArguments(
         [
@@ -65,6 +79,37 @@ public sealed class PrometheusServer : IAsyncDisposable
             $"--web.listen-address=127.0.0.1:{port}",
         ]));
         return new PrometheusServer(program, directory, port);
+    }
+
+    /// <summary>Polls the HTTP API until <paramref name="query"/>'s result (an array of series) satisfies <paramref name="done"/>; returns it.</summary>
+    public async Task<JsonElement> QueryUntilAsync(string query, Func<JsonElement, bool> done, TimeSpan patience)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + patience;
+        var last = "(no answer yet)";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var uri = new Uri($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(query)}");
+                last = await http.GetStringAsync(uri);
+                using var document = JsonDocument.Parse(last);
+                var result = document.RootElement.GetProperty("data").GetProperty("result");
+                if (done(result))
+                {
+                    return result.Clone();
+                }
+            }
+            catch (HttpRequestException error)
+            {
+                last = error.Message; // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"No satisfying answer to '{query}' within {patience}. Last answer: {last}\nPrometheus log:\n{Log}");
     }
 
     /// <summary>Polls the HTTP API until <paramref name="query"/> returns exactly one series; returns it.</summary>

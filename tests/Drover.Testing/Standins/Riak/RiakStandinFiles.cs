@@ -114,7 +114,8 @@ internal static class RiakStandinFiles
     /// <summary>lib/riak_standin.erl: the node itself.</summary>
     public const string Erlang = """
         %% Drover's Riak stand-in: a real Erlang node that behaves, on the surfaces Drover uses, like Riak KV:
-        %% GET /ping on listener.http.internal answers "OK" (inets httpd, like Riak's webmachine on mochiweb); listener.protobuf.internal and handoff.port accept
+        %% GET /ping on listener.http.internal answers "OK" (inets httpd, like Riak's webmachine on mochiweb);
+        %% listener.protobuf.internal answers RpbPingReq and RpbGetServerInfoReq; handoff.port accepts
         %% connections; the riak-admin cluster join/plan/commit and ringready commands work across nodes over
         %% Erlang distribution, with Riak's output texts. It reads riak.conf (cuttlefish "key = value" lines).
         %% Test hook: a file <platform_data_dir>/standin-unhealthy makes /ping answer 500, or, when it holds
@@ -149,7 +150,7 @@ internal static class RiakStandinFiles
                 {ok, _} -> ok;
                 {error, HttpdError} -> exit_with(io_lib:format("cannot serve HTTP on port ~p: ~p", [HttpPort, HttpdError]))
             end,
-            listen(pb, PbIp, PbPort, fun gen_tcp:close/1),
+            listen(pb, PbIp, PbPort, fun pb_serve/1),
             listen(handoff, parse_ip(HandoffIp), HandoffPort, fun gen_tcp:close/1),
             io:format("riak stand-in ~s up: http ~p, pb ~p, handoff ~p, ring_size ~p~n",
                       [node(), HttpPort, PbPort, HandoffPort, RingSize]),
@@ -204,6 +205,34 @@ internal static class RiakStandinFiles
                     exit_with(io_lib:format("cannot listen for ~p on port ~p: ~p", [What, Port, Reason]))
             end.
         
+        %% Riak's protocol buffers port, as far as clients check it: frames of a 32-bit big-endian length, a
+        %% message code and a body. RpbPingReq (1) gets RpbPingResp (2); RpbGetServerInfoReq (7) gets
+        %% RpbGetServerInfoResp (8) naming this node; any other code RpbErrorResp (0). Until the client closes.
+        pb_serve(Socket) ->
+            case gen_tcp:recv(Socket, 4) of
+                {ok, <<Length:32/big>>} when Length >= 1, Length =< 65536 ->
+                    case gen_tcp:recv(Socket, Length) of
+                        {ok, <<1, _/binary>>} ->
+                            ok = gen_tcp:send(Socket, <<1:32/big, 2>>),
+                            pb_serve(Socket);
+                        {ok, <<7, _/binary>>} ->
+                            Node = atom_to_binary(node(), utf8),
+                            Version = <<"riak-standin">>,
+                            Body = <<8, 10, (byte_size(Node)), Node/binary, 18, (byte_size(Version)), Version/binary>>,
+                            ok = gen_tcp:send(Socket, <<(byte_size(Body)):32/big, Body/binary>>),
+                            pb_serve(Socket);
+                        {ok, _} ->
+                            Message = <<"unknown message code">>,
+                            Body = <<0, 10, (byte_size(Message)), Message/binary, 16, 1>>,
+                            ok = gen_tcp:send(Socket, <<(byte_size(Body)):32/big, Body/binary>>),
+                            pb_serve(Socket);
+                        _ ->
+                            gen_tcp:close(Socket)
+                    end;
+                _ ->
+                    gen_tcp:close(Socket)
+            end.
+
         accept_loop(Listen, Handle) ->
             case gen_tcp:accept(Listen) of
                 {ok, Socket} ->

@@ -9,7 +9,8 @@ namespace Drover.Testing.Standins.Riak;
 /// inet_dist_listen_min/max from erlang.distribution.port_range.*, so with ERL_EPMD_PORT it registers with
 /// (c)EPMD on that port;</item>
 /// <item>GET /ping on listener.http.internal answers 200 "OK" (see <see cref="MakeUnhealthy"/>);
-/// listener.protobuf.internal and handoff.port accept connections;</item>
+/// listener.protobuf.internal answers RpbPingReq and RpbGetServerInfoReq (naming the node); handoff.port
+/// accepts connections;</item>
 /// <item>bin/riak-admin (or `bin/riak admin`) `cluster join &lt;node&gt;`, `cluster plan`, `cluster commit` and
 /// `ringready` act on the nodes over Erlang distribution and print Riak's texts (join → "Success: staged join
 /// request for ...", commit without a plan refused, "Cluster changes committed", "TRUE All nodes agree on the

@@ -1,6 +1,6 @@
-namespace Drover.Testing.Standins.Cassandra;
+namespace Drover.Testing;
 
-/// <summary>Files of this repository (Java sources of stand-ins, packaging scripts), found from the test binaries upwards.</summary>
+/// <summary>Files of this repository (Java sources of stand-ins, packaging scripts, the published executor), found from the test binaries upwards.</summary>
 public static class RepositoryFiles
 {
     private static readonly Lazy<string> RootDirectory = new(FindRoot);
@@ -20,6 +20,6 @@ public static class RepositoryFiles
             }
         }
 
-        throw new InvalidOperationException($"no Drover.slnx above {AppContext.BaseDirectory}: the stand-ins need the repository's sources");
+        throw new InvalidOperationException($"no Drover.slnx above {AppContext.BaseDirectory}: the tests need the repository");
     }
 }

@@ -1,0 +1,277 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Drover.Testing;
+using Drover.Registry;
+using Drover.Testing.ZooKeeper;
+using Drover.ZooKeeper;
+
+namespace Drover.Sidecar.Bench;
+
+/// <summary>
+/// drover-sidecar's proxy against HAProxy 2.6 on loopback: the same backends (a process of their own),
+/// the same closed-loop load generator, 1, 16 and 64 connections, rounds alternating which proxy goes
+/// first. Each connection sends a 64-byte request frame and waits for the whole 1 KiB answer (Riak PB's
+/// framing) before the next: throughput is requests per second, latency the round trip of one request.
+/// </summary>
+public static class ProxyBench
+{
+    public const int BackendCount = 2;
+    public const int RequestBytes = 64;
+    public const int ResponseBytes = 1024;
+    private static readonly int[] ConnectionCounts = [1, 16, 64];
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
+
+    public static async Task RunAsync(string sidecarBinary, int seconds, int rounds)
+    {
+        await using var zookeeper = await ZooKeeperServer.StartStandaloneAsync();
+        using var backends = StartBackends();
+        var ports = (await backends.StandardOutput.ReadLineAsync())!.Split(' ').Select(Program.Int).ToArray();
+        await RegisterAsync(zookeeper, ports);
+
+        var sidecarPort = FreePort.Next();
+        using var sidecar = Start(sidecarBinary,
+            "--zookeeper", zookeeper.ConnectString, "--framework", "bench", "--cluster", "bench",
+            "--grpc", $"127.0.0.1:{FreePort.Next()}", "--http", $"127.0.0.1:{FreePort.Next()}",
+            "--proxy", $"bench/pb=127.0.0.1:{sidecarPort},balance=round-robin", "--log-level", "warning");
+        var haproxyPort = FreePort.Next();
+        var config = Path.Combine(Path.GetTempPath(), $"drover-bench-haproxy-{Environment.ProcessId}.cfg");
+        await File.WriteAllTextAsync(config, HaproxyConfig(haproxyPort, ports));
+        using var haproxy = Start("/usr/sbin/haproxy", "-f", config, "-db");
+        var targets = new (string Name, IPEndPoint EndPoint)[]
+        {
+            ("HAProxy 2.6", new IPEndPoint(IPAddress.Loopback, haproxyPort)),
+            ("drover-sidecar", new IPEndPoint(IPAddress.Loopback, sidecarPort)),
+        };
+        try
+        {
+            await MeasureAsync(sidecar, targets, seconds, rounds);
+        }
+        finally
+        {
+            backends.StandardInput.Close();
+            foreach (var process in new[] { sidecar, haproxy, backends })
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            File.Delete(config);
+        }
+    }
+
+    private static async Task MeasureAsync(Process sidecar, (string Name, IPEndPoint EndPoint)[] targets, int seconds, int rounds)
+    {
+        foreach (var (name, endPoint) in targets)
+        {
+            await UntilServingAsync(name, endPoint);
+        }
+        Console.WriteLine($"sidecar: {new FileInfo(sidecar.StartInfo.FileName).Length / 1e6:0.0} MB binary, RSS {Rss(sidecar.Id)} after start; haproxy {Version("/usr/sbin/haproxy")}");
+        Console.WriteLine($"{BackendCount} backends, {RequestBytes} B request, {ResponseBytes} B response, {seconds} s x {rounds} rounds per point, load average at start {Program.LoadAverage()}");
+
+        var results = new Dictionary<(string, int), List<Round>>();
+        foreach (var connections in ConnectionCounts)
+        {
+            for (var round = 0; round < rounds; round++)
+            {
+                // Alternate who goes first, so drift in the machine's load hits both alike.
+                var order = round % 2 == 0 ? targets : [.. targets.Reverse()];
+                foreach (var (name, endPoint) in order)
+                {
+                    await LoadAsync(endPoint, connections, Warmup);
+                    var result = await LoadAsync(endPoint, connections, TimeSpan.FromSeconds(seconds));
+                    (results.TryGetValue((name, connections), out var list) ? list : results[(name, connections)] = []).Add(result);
+                    Console.Error.WriteLine($"  {name,-15} {connections,3} conns round {round + 1}: {result.Throughput,10:0} req/s, p99 {result.Percentile(0.99),8:0.0} us (load {Program.LoadAverage()})");
+                }
+            }
+        }
+        Console.WriteLine($"sidecar RSS after the load: {Rss(sidecar.Id)}; load average at the end {Program.LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("| connections | HAProxy req/s | sidecar req/s | throughput ratio | HAProxy p99 us | sidecar p99 us | p99 ratio | HAProxy p50 us | sidecar p50 us |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var connections in ConnectionCounts)
+        {
+            var h = Round.Merge(results[(targets[0].Name, connections)]);
+            var s = Round.Merge(results[(targets[1].Name, connections)]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {connections} | {h.Throughput:0} | {s.Throughput:0} | {s.Throughput / h.Throughput:0.00}x | {h.Percentile(0.99):0} | {s.Percentile(0.99):0} | {s.Percentile(0.99) / h.Percentile(0.99):0.00}x | {h.Percentile(0.5):0} | {s.Percentile(0.5):0} |"));
+        }
+    }
+
+    private static string HaproxyConfig(int port, int[] backends) =>
+        "global\n" +
+        "  maxconn 4096\n" +
+        "defaults\n" +
+        "  mode tcp\n" +
+        "  timeout connect 2s\n" +
+        "  timeout client 60s\n" +
+        "  timeout server 60s\n" +
+        "listen bench\n" +
+        $"  bind 127.0.0.1:{port}\n" +
+        "  balance roundrobin\n" +
+        string.Concat(backends.Select((p, i) => $"  server b{i} 127.0.0.1:{p}\n"));
+
+    private static async Task RegisterAsync(ZooKeeperServer server, int[] ports)
+    {
+        await using var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = server.ConnectString });
+        var paths = new RegistryPaths(RegistryPaths.DefaultRoot, "bench").Cluster("bench");
+        foreach (var path in new[] { RegistryPaths.DefaultRoot, $"{RegistryPaths.DefaultRoot}/bench", $"{RegistryPaths.DefaultRoot}/bench/clusters", paths.Path, paths.Nodes })
+        {
+            await client.CreateAsync(path, default, Ids.OpenAclUnsafe, CreateMode.Persistent);
+        }
+        for (var i = 0; i < ports.Length; i++)
+        {
+            var record = new NodeRecord
+            {
+                Cluster = "bench",
+                Node = $"b{i}",
+                Kind = "generic",
+                Host = "127.0.0.1",
+                Ports = [new NamedPort("pb", ports[i])],
+                State = NodeState.Running,
+                Healthy = true,
+            };
+            await client.CreateAsync(paths.Node(record.Node), NodeRecordJson.Write(record), Ids.OpenAclUnsafe, CreateMode.Persistent);
+        }
+    }
+
+    private static async Task UntilServingAsync(string name, IPEndPoint endPoint)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var socket = await ConnectAsync(endPoint);
+                await RequestAsync(socket, new byte[4 + RequestBytes], new byte[64 * 1024]);
+                return;
+            }
+            catch (Exception e) when (e is SocketException or EndOfStreamException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            catch (Exception e) when (e is SocketException or EndOfStreamException)
+            {
+                throw new InvalidOperationException($"{name} does not serve on {endPoint}", e);
+            }
+        }
+    }
+
+    /// <summary>Closed loop on <paramref name="connections"/> connections for <paramref name="duration"/>.</summary>
+    public static async Task<Round> LoadAsync(IPEndPoint endPoint, int connections, TimeSpan duration)
+    {
+        var sockets = new List<Socket>();
+        for (var i = 0; i < connections; i++)
+        {
+            sockets.Add(await ConnectAsync(endPoint));
+        }
+        var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var loops = sockets.Select(socket => Task.Run(() => LoopAsync(socket, stop.Token))).ToList();
+        await Task.Delay(duration);
+        await stop.CancelAsync();
+        var samples = await Task.WhenAll(loops);
+        var elapsed = clock.Elapsed;
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+        return new Round([.. samples.SelectMany(s => s)], elapsed);
+    }
+
+    private static async Task<List<long>> LoopAsync(Socket socket, CancellationToken stop)
+    {
+        var request = new byte[4 + RequestBytes];
+        BinaryPrimitives.WriteInt32BigEndian(request, RequestBytes);
+        var response = new byte[64 * 1024];
+        var samples = new List<long>(100_000);
+        while (!stop.IsCancellationRequested)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await RequestAsync(socket, request, response);
+            samples.Add(Stopwatch.GetTimestamp() - start);
+        }
+        return samples;
+    }
+
+    private static async Task RequestAsync(Socket socket, byte[] request, byte[] response)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(request, RequestBytes);
+        await socket.SendAsync(request.AsMemory(), SocketFlags.None);
+        for (var read = 0; read < 4 + ResponseBytes;)
+        {
+            var n = await socket.ReceiveAsync(response.AsMemory(), SocketFlags.None);
+            if (n == 0)
+            {
+                throw new EndOfStreamException("the proxy closed the connection");
+            }
+            read += n;
+        }
+    }
+
+    private static async Task<Socket> ConnectAsync(IPEndPoint endPoint)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endPoint);
+        return socket;
+    }
+
+    private static Process StartBackends()
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+        foreach (var argument in new[] { "backend", BackendCount.ToString(CultureInfo.InvariantCulture), ResponseBytes.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return Process.Start(start)!;
+    }
+
+    public static Process Start(string path, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(path) { UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException($"{path} did not start");
+    }
+
+    public static string Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? "?" : $"{long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0:0.0} MiB";
+    }
+
+    private static string Version(string binary)
+    {
+        var start = new ProcessStartInfo(binary, "-v") { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        var first = process.StandardOutput.ReadLine() ?? "";
+        process.WaitForExit();
+        return first;
+    }
+}
+
+/// <summary>One measured run: every request's round trip (Stopwatch ticks) and how long it ran.</summary>
+public sealed record Round(long[] Samples, TimeSpan Elapsed)
+{
+    public double Throughput => Samples.Length / Elapsed.TotalSeconds;
+
+    /// <summary>The latency at quantile <paramref name="q"/>, in microseconds.</summary>
+    public double Percentile(double q)
+    {
+        var sorted = Samples.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] * 1e6 / Stopwatch.Frequency;
+    }
+
+    public static Round Merge(IReadOnlyList<Round> rounds) =>
+        new([.. rounds.SelectMany(r => r.Samples)], TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)));
+}
