@@ -143,6 +143,9 @@ public sealed class Step
     /// <summary>How many times the operator restarted it.</summary>
     public int Restarts { get; set; }
 
+    /// <summary>What the step measures progress against (a node's incarnation or placements when it started).</summary>
+    public long? Baseline { get; set; }
+
     /// <summary>Back to the start (operator's "restart step").</summary>
     public void Reset()
     {
@@ -152,6 +155,7 @@ public sealed class Step
         Finished = null;
         Deadline = null;
         RequestId = null;
+        Baseline = null;
         Restarts++;
     }
 }
