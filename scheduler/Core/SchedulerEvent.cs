@@ -19,3 +19,6 @@ public sealed record OperatorCommand(string What, Func<Task<OperationResult>> Ap
 
 /// <summary>Stop the loop (shutdown, lost leadership).</summary>
 public sealed record StopRequested(string Reason) : SchedulerEvent;
+
+/// <summary>Completes once every event posted before it is handled (tests: wait for the loop to settle).</summary>
+public sealed record Barrier(TaskCompletionSource Done) : SchedulerEvent;

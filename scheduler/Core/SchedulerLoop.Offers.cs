@@ -166,6 +166,11 @@ public sealed partial class SchedulerLoop
         var available = OfferMatcher.Unreserved(offer, _options.Role);
         foreach (var node in _nodes.Values.Where(n => n.Reservation is null && WantsLaunch(n)).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Index).ToList())
         {
+            if (node.ReplacedFrom == offer.AgentId.Value)
+            {
+                continue;
+            }
+
             var cluster = _clusters[node.Cluster];
             var others = NodesOf(node.Cluster).Where(n => n.Name != node.Name && n.AgentId is not null && n.Phase != NodePhase.Removed).ToList();
             if (OfferMatcher.PlacementRefusal(cluster.Spec.Placement, offer,

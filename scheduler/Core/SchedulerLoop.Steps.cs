@@ -407,6 +407,7 @@ public sealed partial class SchedulerLoop
             Goal = NodeGoal.Run,
             Reservation = null,
             TaskId = null,
+            ReplacedFrom = node.AgentId ?? node.ReplacedFrom,
             AgentId = null,
             Hostname = null,
             Ports = new Dictionary<string, int>(),

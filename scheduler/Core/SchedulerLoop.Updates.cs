@@ -66,7 +66,7 @@ public sealed partial class SchedulerLoop
         {
             Phase = phase,
             TaskState = TaskStates.Name(state),
-            Message = status.HasMessage ? status.Message : node.Message,
+            Message = status.HasMessage ? status.Message : TaskStates.Name(state),
             Healthy = status.HasHealthy ? status.Healthy : running ? node.Healthy : null,
             AgentId = node.AgentId ?? status.AgentId?.Value,
         };
@@ -135,7 +135,7 @@ public sealed partial class SchedulerLoop
                     Save(entry with { State = LedgerState.Releasing });
                 }
 
-                return node with { Phase = NodePhase.Pending, Reservation = null, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>(), Goal = NodeGoal.Run };
+                return node with { Phase = NodePhase.Pending, Reservation = null, ReplacedFrom = node.AgentId, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>(), Goal = NodeGoal.Run };
             case NodeGoal.Restart:
                 return node with { Phase = node.Reservation is null ? NodePhase.Pending : NodePhase.Stopped, Goal = NodeGoal.Run };
             default:

@@ -64,6 +64,18 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
     public void Stop(string reason) => Post(new StopRequested(reason));
 
+    /// <summary>Completes once every event posted before it is handled (or at once when the loop has stopped).</summary>
+    public Task BarrierAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_events.Writer.TryWrite(new Barrier(done)))
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task;
+    }
+
     private DateTimeOffset Now => _time.GetUtcNow();
 
     /// <summary>Loads the state, subscribes, and runs until stopped or a fatal error; returns the exit code (0 or 1).</summary>
@@ -101,6 +113,10 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
                 if (left is OperatorCommand command)
                 {
                     command.Result.TrySetResult(OperationResult.Unavailable("the scheduler has stopped"));
+                }
+                else if (left is Barrier barrier)
+                {
+                    barrier.Done.TrySetResult();
                 }
             }
 
@@ -151,6 +167,9 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
                 break;
             case OperatorCommand command:
                 await OnOperatorCommandAsync(command).ConfigureAwait(false);
+                break;
+            case Barrier barrier:
+                barrier.Done.TrySetResult();
                 break;
             case StopRequested stop:
                 Log.Info($"stopping: {stop.Reason}");

@@ -95,6 +95,9 @@ public sealed record NodeRecord
     /// <summary>How many reservations were made for the node (first placement, replacements, retries): part of the next one's id.</summary>
     public int Placements { get; init; }
 
+    /// <summary>The agent a replaced node left: its next placement goes elsewhere.</summary>
+    public string? ReplacedFrom { get; init; }
+
     [JsonIgnore]
     public string Key => StatePaths.NodeKey(Cluster, Name);
 }
