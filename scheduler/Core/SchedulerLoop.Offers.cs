@@ -82,12 +82,18 @@ public sealed partial class SchedulerLoop
     /// <summary>DESTROY and UNRESERVE what the ledger releases, only as much as the offer holds.</summary>
     private void Release(Offer offer, List<Offer.Types.Operation> operations)
     {
-        foreach (var entry in _ledger.Values.Where(e => e.AgentId == offer.AgentId.Value && e.State == LedgerState.Releasing).ToList())
+        foreach (var entry in _ledger.Values.Where(e => e.AgentId == offer.AgentId.Value && e.State is LedgerState.Releasing or LedgerState.Abandoned).ToList())
         {
             var held = OfferMatcher.ReservedFor(offer, _options.Role, _options.Framework, entry.Id);
             if (held.IsEmpty)
             {
-                if (entry.ReleaseSent is not null)
+                if (entry.State == LedgerState.Abandoned)
+                {
+                    Log.Info($"ledger entry {entry.Id} was never made (not offered by its agent): forgotten");
+                    Forget(entry);
+                    ForgetRemovedNodes();
+                }
+                else if (entry.ReleaseSent is not null)
                 {
                     // Verified by a later offer: nothing of it is reserved any more.
                     Log.Info($"ledger entry {entry.Id} released (no longer offered)");
@@ -111,7 +117,7 @@ public sealed partial class SchedulerLoop
             ids.Add(unreserve);
             var plain = held.Where(r => !r.IsPersistentVolume()).Concat(volumes.Select(v => v.WithoutVolume()));
             operations.Add(NodeTasks.UnreserveOperation(ResourceSet.Of(plain), unreserve));
-            Save(entry with { ReleaseSent = Now, Operations = [.. entry.Operations, .. ids] });
+            Save(entry with { State = LedgerState.Releasing, ReleaseSent = Now, Operations = [.. entry.Operations, .. ids] });
         }
 
         foreach (var resource in offer.Resources.Where(r => ReservationLabels.IsOurs(r, _options.Role, _options.Framework)))
@@ -138,7 +144,7 @@ public sealed partial class SchedulerLoop
                     // Never seen, and not here: the RESERVE did not happen (the scheduler died before or during its
                     // ACCEPT). Released if it ever shows up; the node is placed afresh.
                     Log.Info($"reservation {entry.Id} is not on agent {offer.Hostname}: placing the node afresh", Subject(node));
-                    Save(entry with { State = LedgerState.Releasing });
+                    Forget(entry);
                     Save(node with { Reservation = null, Phase = NodePhase.Pending, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>() });
                 }
                 else

@@ -385,7 +385,7 @@ public sealed partial class SchedulerLoop
     {
         if (node.Reservation is { } id && _ledger.TryGetValue(id, out var entry))
         {
-            Save(entry with { State = LedgerState.Releasing });
+            GiveUp(entry);
         }
 
         Save(node with { Phase = NodePhase.Removed, Goal = NodeGoal.Remove, Reservation = null, TaskId = null, Message = "releasing its reservation" });
@@ -397,7 +397,7 @@ public sealed partial class SchedulerLoop
     {
         if (node.Reservation is { } id && _ledger.TryGetValue(id, out var entry))
         {
-            Save(entry with { State = LedgerState.Releasing });
+            GiveUp(entry);
         }
 
         Log.Info($"replacing: {why}", Subject(node));

@@ -352,7 +352,7 @@ public sealed partial class SchedulerLoop
 
         foreach (var entry in _ledger.Values)
         {
-            if (entry.State == LedgerState.Releasing)
+            if (entry.State is LedgerState.Releasing or LedgerState.Abandoned)
             {
                 needs.Add("release:" + entry.Id);
             }

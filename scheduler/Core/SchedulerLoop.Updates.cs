@@ -115,7 +115,7 @@ public sealed partial class SchedulerLoop
         {
             // Launched together with its RESERVE and never seen running: the ACCEPT was likely dropped whole. If the
             // reservation exists after all, an offer will show it and it is released; the node goes elsewhere.
-            Save(entry with { State = LedgerState.Releasing });
+            Save(entry with { State = LedgerState.Abandoned });
             entry = null;
             node = node with { Reservation = null };
         }
@@ -125,14 +125,14 @@ public sealed partial class SchedulerLoop
             case NodeGoal.Remove:
                 if (entry is not null)
                 {
-                    Save(entry with { State = LedgerState.Releasing });
+                    GiveUp(entry);
                 }
 
                 return node with { Phase = NodePhase.Removed, Reservation = null };
             case NodeGoal.Replace:
                 if (entry is not null)
                 {
-                    Save(entry with { State = LedgerState.Releasing });
+                    GiveUp(entry);
                 }
 
                 return node with { Phase = NodePhase.Pending, Reservation = null, ReplacedFrom = node.AgentId, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>(), Goal = NodeGoal.Run };
@@ -231,7 +231,7 @@ public sealed partial class SchedulerLoop
     /// <summary>A RESERVE or CREATE was not applied: the node (if its task does not run) goes elsewhere.</summary>
     private void ReservationFailed(LedgerEntry entry)
     {
-        Save(entry with { State = LedgerState.Releasing });
+        Save(entry with { State = LedgerState.Abandoned });
         if (Node(entry.Cluster, entry.Node) is { } node && node.Reservation == entry.Id && node.Phase is not (NodePhase.Running or NodePhase.Starting))
         {
             Save(node with { Reservation = null, Phase = node.Goal == NodeGoal.Remove ? NodePhase.Removed : NodePhase.Pending, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>() });

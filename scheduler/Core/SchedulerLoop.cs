@@ -279,6 +279,10 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
         Stage(new StoreWrite.PutLedger(entry));
     }
 
+    /// <summary>No node needs the entry any more: released if it was made, abandoned if it was never seen.</summary>
+    private void GiveUp(LedgerEntry entry) =>
+        Save(entry with { State = entry.State == LedgerState.Intended ? LedgerState.Abandoned : LedgerState.Releasing });
+
     private void Forget(LedgerEntry entry)
     {
         _ledger.Remove(entry.Id);

@@ -116,6 +116,13 @@ public enum LedgerState
     /// <summary>No node needs it any more: destroy the volume and unreserve when an offer holds them.</summary>
     [JsonStringEnumMemberName("RELEASING")]
     Releasing,
+
+    /// <summary>
+    /// Intended but never seen, and given up (its ACCEPT was dropped, or the scheduler died around it): released
+    /// if an offer ever shows it, forgotten when an offer of its agent does not.
+    /// </summary>
+    [JsonStringEnumMemberName("ABANDONED")]
+    Abandoned,
 }
 
 /// <summary>

@@ -417,7 +417,7 @@ public sealed class FakeMaster : IMaster
         {
             foreach (var task in tasks.Where(t => t.State is not (TaskState.TaskKilled or TaskState.TaskFailed or TaskState.TaskFinished)))
             {
-                Update(task.Info.TaskId.Value, task.AgentId, task.State, withUuid: false, reason: TaskStatus.Types.Reason.Reconciliation);
+                Update(task.Info.TaskId.Value, task.AgentId, task.State, withUuid: false, reason: TaskStatus.Types.Reason.Reconciliation, healthy: task.Healthy);
             }
 
             return;
@@ -428,7 +428,8 @@ public sealed class FakeMaster : IMaster
             var known = tasks.FirstOrDefault(t => t.Info.TaskId.Value == item.TaskId.Value);
             if (known is not null)
             {
-                Update(known.Info.TaskId.Value, known.AgentId, known.State, withUuid: false, reason: TaskStatus.Types.Reason.Reconciliation);
+                // The master's latest status of the task, health included.
+                Update(known.Info.TaskId.Value, known.AgentId, known.State, withUuid: false, reason: TaskStatus.Types.Reason.Reconciliation, healthy: known.Healthy);
             }
             else if (item.AgentId is { } agent)
             {
@@ -483,6 +484,7 @@ public sealed class FakeMaster : IMaster
         lock (_gate)
         {
             task.State = state;
+            task.Healthy = healthy ?? (state == TaskState.TaskRunning ? task.Healthy : null);
         }
 
         Update(task.Info.TaskId.Value, task.AgentId, state, withUuid: true, healthy: healthy, executor: task.Info.Executor.ExecutorId);
@@ -635,6 +637,8 @@ public sealed class FakeTask(TaskInfo info, string agentId, ResourceSet resource
     public TaskState State { get; set; } = TaskState.TaskStaging;
 
     public string Framework { get; init; } = "";
+
+    public bool? Healthy { get; set; }
 
     /// <summary>Whether it still holds its resources (terminal tasks and their executors have let go).</summary>
     public bool Holds => State is TaskState.TaskStaging or TaskState.TaskStarting or TaskState.TaskRunning or TaskState.TaskKilling or TaskState.TaskUnreachable;

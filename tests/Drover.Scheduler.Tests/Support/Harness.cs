@@ -81,7 +81,7 @@ public sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>Offer rounds until <paramref name="condition"/> holds (bounded), settling after each.</summary>
-    public async Task DriveAsync(Func<SchedulerSnapshot, bool> condition, string what, int rounds = 60, bool forceOffers = false)
+    public async Task DriveAsync(Func<SchedulerSnapshot, bool> condition, string what, int rounds = 60, bool forceOffers = false, TimeSpan? tick = null)
     {
         for (var i = 0; i < rounds; i++)
         {
@@ -94,6 +94,11 @@ public sealed class Harness : IAsyncDisposable
             if (Run.IsCompleted)
             {
                 throw new InvalidOperationException($"the scheduler stopped ({Loop.FatalError}) before {what}");
+            }
+
+            if (tick is { } by)
+            {
+                Time.Advance(by);
             }
 
             Master.OfferAll(forceOffers);
