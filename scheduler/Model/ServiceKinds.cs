@@ -1,0 +1,50 @@
+namespace Drover.Scheduler.Model;
+
+/// <summary>
+/// What the scheduler must know of each kind's personality in the executor (README, "Personalities"): the port
+/// names it requires, whether it brings health checks of its own, and the admin operation through which a
+/// node leaves its cluster before its task is killed.
+/// </summary>
+public static class ServiceKinds
+{
+    /// <summary>Ports every node of the kind must have (the personality fails the task without them).</summary>
+    public static IReadOnlyList<string> RequiredPorts(ClusterKind kind) => kind switch
+    {
+        ClusterKind.Cassandra => ["native", "storage", "jmx"],
+        ClusterKind.Riak => ["http", "pb", "handoff", "disterl", "epmd"],
+        ClusterKind.Drill => ["user", "control", "data", "http"],
+        ClusterKind.Quobyte => ["rpc", "http"],
+        _ => [],
+    };
+
+    /// <summary>
+    /// Ports whose number must be the same on every agent. Stock Erlang dials a remote node's host at its own
+    /// ERL_EPMD_PORT (README, "Standalone cEPMD"), so a Riak cluster's cEPMDs must share one port number.
+    /// </summary>
+    public static IReadOnlyList<string> FixedPorts(ClusterKind kind) => kind == ClusterKind.Riak ? ["epmd"] : [];
+
+    /// <summary>
+    /// The admin operation a node runs to leave its cluster before its task is killed (scale down), or null
+    /// when killing the task is the way it leaves. Riak's leave is a staged sequence (issue 12).
+    /// </summary>
+    public static string? LeaveOperation(ClusterKind kind) => kind switch
+    {
+        ClusterKind.Cassandra => "decommission",
+        ClusterKind.Drill => "graceful-shutdown",
+        _ => null,
+    };
+
+    /// <summary>Whether the personality checks the service's health itself (every kind but GENERIC).</summary>
+    public static bool HasOwnHealthChecks(ClusterKind kind) => kind is not (ClusterKind.Generic or ClusterKind.Unspecified);
+
+    /// <summary>The drover.v1.ServiceKind of the NodeSpec.</summary>
+    public static V1.ServiceKind ToProto(ClusterKind kind) => kind switch
+    {
+        ClusterKind.Generic => V1.ServiceKind.Generic,
+        ClusterKind.Cassandra => V1.ServiceKind.Cassandra,
+        ClusterKind.Riak => V1.ServiceKind.Riak,
+        ClusterKind.Drill => V1.ServiceKind.Drill,
+        ClusterKind.Quobyte => V1.ServiceKind.Quobyte,
+        _ => V1.ServiceKind.Unspecified,
+    };
+}

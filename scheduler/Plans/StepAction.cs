@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace Drover.Scheduler.Plans;
+
+/// <summary>
+/// What a step does. Data only (persisted with the plan); the loop carries each kind out
+/// (<c>SchedulerLoop.Steps</c>). Every kind completes on a fact the scheduler observes (a task status with
+/// health, an admin reply, the clock), never on a guess. Issue 12's service plans are made of these.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(RunNode), "run_node")]
+[JsonDerivedType(typeof(RestartNode), "restart_node")]
+[JsonDerivedType(typeof(ReplaceNode), "replace_node")]
+[JsonDerivedType(typeof(RemoveNode), "remove_node")]
+[JsonDerivedType(typeof(AdminStep), "admin")]
+[JsonDerivedType(typeof(WaitStep), "wait")]
+public abstract record StepAction
+{
+    /// <summary>The node the step acts on, if any.</summary>
+    [JsonIgnore]
+    public virtual string? Node => null;
+}
+
+/// <summary>
+/// The node runs the cluster's current configuration and is healthy: launched if it has no task, restarted in
+/// place if it runs an older configuration (rolling update), left alone if it is already there. Deploy,
+/// scale up and update plans are made of these.
+/// </summary>
+public sealed record RunNode(string NodeName) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>Kill the node's task and relaunch it in place; complete when it is healthy again.</summary>
+public sealed record RestartNode(string NodeName) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>Abandon the node's reservation and agent and run it elsewhere; complete when healthy there.</summary>
+public sealed record ReplaceNode(string NodeName) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>
+/// Scale down: the node runs <paramref name="LeaveOperation"/> (if any) through its executor, then its task is
+/// killed, its volume destroyed and its reservation released; complete when the ledger holds nothing of it.
+/// </summary>
+public sealed record RemoveNode(string NodeName, string? LeaveOperation) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>An admin operation on a running node (AdminRequest); complete when it answers SUCCEEDED.</summary>
+public sealed record AdminStep(string NodeName, string Operation, IReadOnlyDictionary<string, string> Arguments) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>A pause (e.g. a gap between bootstraps), timed by the scheduler's TimeProvider.</summary>
+public sealed record WaitStep(TimeSpan Duration) : StepAction;

@@ -1,0 +1,144 @@
+using System.Runtime.InteropServices;
+using Drover.Registry;
+using Drover.Scheduler.Configuration;
+using Drover.Scheduler.Core;
+using Drover.Scheduler.Logging;
+using Drover.Scheduler.Master;
+using Drover.Scheduler.State;
+using Drover.ZooKeeper;
+
+namespace Drover.Scheduler;
+
+/// <summary>
+/// drover-scheduler: connects to ZooKeeper, waits to lead its framework name, loads its state, and runs the
+/// scheduler loop against the Mesos master until stopped (SIGTERM/SIGINT), until it loses its ZooKeeper session
+/// (a standby takes over), or until the master refuses it. Exit codes: 0 stopped, 1 fatal, 2 bad command line.
+/// </summary>
+public static class Program
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> Main(string[] args)
+    {
+        SchedulerSettings settings;
+        try
+        {
+            settings = SchedulerSettings.Parse(args, Environment.GetEnvironmentVariable);
+        }
+        catch (SettingsException e)
+        {
+            if (e.Message.Length > 0)
+            {
+                Console.Error.WriteLine($"drover-scheduler: {e.Message}");
+            }
+
+            Console.Error.WriteLine(SchedulerSettings.Usage);
+            return e.Message.Length == 0 ? 0 : 2;
+        }
+
+        Log.Threshold = settings.Debug ? LogLevel.Debug : LogLevel.Info;
+        try
+        {
+            return settings.Command == "reset-framework"
+                ? await ResetFrameworkAsync(settings).ConfigureAwait(false)
+                : await RunAsync(settings).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StateStoreException or KeeperException or NotSupportedException or IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            Log.Error(e.Message);
+            return 1;
+        }
+    }
+
+    private static async Task<(ZooKeeperClient Client, ZooKeeperStateStore Store, StatePaths Paths, IReadOnlyList<Acl> Acl)> OpenStoreAsync(SchedulerSettings settings)
+    {
+        DigestCredentials? credentials = null;
+        if (settings.ZooKeeperDigestFile is { } digestFile)
+        {
+            credentials = DigestCredentials.Parse((await File.ReadAllTextAsync(digestFile).ConfigureAwait(false)).Trim());
+        }
+
+        ZooKeeperClient client;
+        try
+        {
+            client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
+            {
+                ConnectString = settings.ZooKeeper,
+                SessionTimeout = settings.ZooKeeperSessionTimeout,
+                AuthInfo = credentials is null ? [] : [credentials.AuthInfo],
+            }).WaitAsync(ConnectTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no ZooKeeper session with {settings.ZooKeeper} within {ConnectTimeout.TotalSeconds:0} s");
+        }
+
+        var acl = credentials is null ? Ids.OpenAclUnsafe : new List<Acl> { new(Perms.Read, Ids.AnyoneIdUnsafe), new(Perms.All, credentials.Id) };
+        var paths = new StatePaths(settings.ZooKeeperRoot, settings.Options.Framework);
+        var store = new ZooKeeperStateStore(client, paths, acl);
+        await store.EnsureDirectoriesAsync().ConfigureAwait(false);
+        Log.Info($"ZooKeeper {settings.ZooKeeper}: state under {paths.Scheduler} ({(credentials is null ? "open ACLs" : credentials.ToString())})");
+        return (client, store, paths, acl);
+    }
+
+    private static async Task<int> RunAsync(SchedulerSettings settings)
+    {
+        var secret = settings.SecretFile is { } file ? (await File.ReadAllTextAsync(file).ConfigureAwait(false)).Trim() : null;
+        var (client, store, paths, acl) = await OpenStoreAsync(settings).ConfigureAwait(false);
+        await using var _ = client.ConfigureAwait(false);
+        using var stopping = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopping.Cancel(); });
+        var sessionLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, state) =>
+        {
+            if (state is ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed)
+            {
+                sessionLost.TrySetResult();
+                stopping.Cancel();
+            }
+        };
+
+        var election = new LeaderElection(client, paths, acl, new LeaderInfo
+        {
+            Host = System.Net.Dns.GetHostName(),
+            Pid = Environment.ProcessId,
+            Api = settings.Listen,
+            Since = DateTimeOffset.UtcNow,
+        });
+        try
+        {
+            await election.WaitForLeadershipAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Info(sessionLost.Task.IsCompleted ? "ZooKeeper session lost while standing by" : "stopped while standing by");
+            return sessionLost.Task.IsCompleted ? 1 : 0;
+        }
+
+        store.Fence = election.CandidatePath;
+        await using var master = MasterConnection.Create(settings, secret, TimeProvider.System);
+        var loop = new SchedulerLoop(settings.Options, master, store, TimeProvider.System);
+        // The operator API (issue 11 item 6) is served over ISchedulerOperations (the loop) on settings.Listen.
+        Log.Info($"leading framework '{settings.Options.Framework}' (role {settings.Options.Role}); operator API address {settings.Listen}");
+        var code = await loop.RunAsync(stopping.Token).ConfigureAwait(false);
+        if (sessionLost.Task.IsCompleted)
+        {
+            Log.Error("lost the ZooKeeper session, and with it the leadership: stopping (a standby takes over)");
+            return 1;
+        }
+
+        return code;
+    }
+
+    private static async Task<int> ResetFrameworkAsync(SchedulerSettings settings)
+    {
+        var (client, store, _, _) = await OpenStoreAsync(settings).ConfigureAwait(false);
+        await using var _ = client.ConfigureAwait(false);
+        var stored = await store.ReadFrameworkIdAsync().ConfigureAwait(false);
+        Log.Info($"stored framework id of '{settings.Options.Framework}': {stored ?? "(none)"}");
+        await store.ResetFrameworkIdAsync(settings.Confirm!).ConfigureAwait(false);
+        Log.Info($"framework id {settings.Confirm} forgotten: the next scheduler registers a new framework; clusters, nodes and the reservation ledger are kept");
+        return 0;
+    }
+}
