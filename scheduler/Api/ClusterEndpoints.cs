@@ -12,6 +12,9 @@ namespace Drover.Scheduler.Api;
 /// </summary>
 internal static class ClusterEndpoints
 {
+    /// <summary>As deep as ClusterSpecJson reads (health.checks[0].http.port is four levels).</summary>
+    private const int MaxSpecDepth = 16;
+
     public static void Map(IEndpointRouteBuilder routes, ISchedulerOperations operations, OperatorApiOptions options, Handler handler)
     {
         routes.MapMethods("/v1/clusters", [HttpMethods.Get, HttpMethods.Head], handler.Wrap((context, _) =>
@@ -59,6 +62,7 @@ internal static class ClusterEndpoints
     {
         var name = RouteNames.Cluster(context);
         var body = await RequestBody.ReadJsonAsync(context, options.MaxSpecBytes).ConfigureAwait(false);
+        RequestBody.CheckSyntax(body, MaxSpecDepth);
         ClusterSpec spec;
         try
         {

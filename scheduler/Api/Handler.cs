@@ -49,13 +49,13 @@ internal sealed class Handler
         catch (Exception e) when (!context.Response.HasStarted)
 #pragma warning restore CA1031
         {
-            Log.Error($"operator API: {context.Request.Method} {context.Request.Path} failed: {e}");
+            Log.Error($"{context.Request.Method} {context.Request.Path} failed: {e}", "api");
             await Responses.ErrorAsync(context, new ApiProblem(StatusCodes.Status500InternalServerError, "internal error (logged by the scheduler)")).ConfigureAwait(false);
         }
 
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
-            Log.Info($"operator API: {context.Request.Method} {context.Request.Path} -> {context.Response.StatusCode}");
+            Log.Info($"{context.Request.Method} {context.Request.Path} -> {context.Response.StatusCode}", "api");
         }
     }
 }

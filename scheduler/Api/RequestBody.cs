@@ -53,12 +53,7 @@ internal static class RequestBody
         where T : class
     {
         var body = await ReadJsonAsync(context, OperatorApiOptions.MaxSmallBodyBytes).ConfigureAwait(false);
-        return Deserialize(body, type);
-    }
-
-    public static T Deserialize<T>(byte[] body, JsonTypeInfo<T> type)
-        where T : class
-    {
+        CheckSyntax(body, type.Options.MaxDepth);
         T? value;
         try
         {
@@ -70,6 +65,31 @@ internal static class RequestBody
         }
 
         return value ?? throw ApiProblem.BadField("", "the body is null: a JSON object is expected");
+    }
+
+    /// <summary>
+    /// Refuses a body that is not one well-formed JSON value (or nests deeper than <paramref name="maxDepth"/>),
+    /// saying where. Done before deserializing, so that what deserialization refuses afterwards is always a field's
+    /// type or name, never the syntax.
+    /// </summary>
+    public static void CheckSyntax(byte[] body, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions
+        {
+            MaxDepth = maxDepth,
+            CommentHandling = JsonCommentHandling.Disallow,
+            AllowTrailingCommas = false,
+        });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException e)
+        {
+            throw ApiProblem.BadField("", $"malformed JSON, or nested deeper than {maxDepth} levels, at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}");
+        }
     }
 
     private static void CheckContentType(string? contentType)
@@ -87,26 +107,13 @@ internal static class RequestBody
         $"the body is larger than {maxBytes} bytes",
         [new SpecError("", $"larger than {maxBytes} bytes")]);
 
-    /// <summary>System.Text.Json's message without .NET type names, which mean nothing to an operator.</summary>
-    private static string Explain(JsonException e)
-    {
-        var message = e.Message;
-        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
-        {
-            return "unknown field";
-        }
-
-        if (message.Contains("could not be converted to", StringComparison.Ordinal))
-        {
-            return "wrong type or value";
-        }
-
-        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("nullab", StringComparison.OrdinalIgnoreCase))
-        {
-            return "null is not allowed here";
-        }
-
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return "malformed JSON: " + (cut > 0 ? message[..cut] : message);
-    }
+    /// <summary>
+    /// What a deserialization error (the syntax being fine) means for an operator, without .NET type names. The
+    /// unknown-field case is told by its message, in English or, in a binary built with UseSystemResourceKeys,
+    /// by its resource key.
+    /// </summary>
+    internal static string Explain(JsonException e) =>
+        e.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) || e.Message.StartsWith("UnmappedJsonProperty", StringComparison.Ordinal)
+            ? "unknown field"
+            : "wrong type or value (null, or not the type this field takes)";
 }

@@ -215,24 +215,38 @@ public class ClusterApiTests
     }
 
     [Theory]
-    [InlineData("""{}""", "count")]
-    [InlineData("""{"count":"5"}""", "count")]
-    [InlineData("""{"count":5.5}""", "count")]
-    [InlineData("""{"count":-1}""", "count")]
-    [InlineData("""{"count":1001}""", "count")]
-    [InlineData("""{"count":null}""", "count")]
-    [InlineData("""{"count":5,"force":true}""", "force")]
-    [InlineData("""{"count":5""", "count")]
-    [InlineData("""{"count":5}{}""", "")]
-    public async Task Scale_BadBody_Is400NamingTheField(string json, string field)
+    [InlineData("""{}""", "count", "required")]
+    [InlineData("""{"count":"5"}""", "count", "wrong type")]
+    [InlineData("""{"count":5.5}""", "count", "wrong type")]
+    [InlineData("""{"count":-1}""", "count", "outside")]
+    [InlineData("""{"count":1001}""", "count", "outside")]
+    [InlineData("""{"count":null}""", "count", "required")]
+    [InlineData("""{"count":5,"force":true}""", "force", "unknown field")]
+    [InlineData("""{"count":5""", "", "malformed JSON")]
+    [InlineData("""{"count":5}{}""", "", "malformed JSON")]
+    [InlineData("""{"count":5,}""", "", "malformed JSON")]
+    [InlineData("""{"count":[[[[[[[[[[5]]]]]]]]]]}""", "", "nested deeper")]
+    public async Task Scale_BadBody_Is400NamingTheField(string json, string field, string message)
     {
         await using var api = await TestApi.StartAsync();
         api.Scheduler.Seed(Samples.Web());
 
         using var response = await api.Client.PostAsync("/v1/clusters/web/scale", TestApi.Json(json));
+        var body = await TestApi.ReadAsync(response);
 
         Assert.Equal([field], await TestApi.ErrorFieldsAsync(response, HttpStatusCode.BadRequest));
+        Assert.Contains(message, body.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(api.Scheduler.Calls);
+    }
+
+    [Theory]
+    [InlineData("The JSON property 'force' could not be mapped to any .NET member contained in type 'ScaleRequest'.", "unknown field")]
+    [InlineData("UnmappedJsonProperty, force, Drover.Scheduler.Api.ScaleRequest", "unknown field")]
+    [InlineData("DeserializeUnableToConvertValue, System.Nullable`1[System.Int32]", "wrong type or value")]
+    public void Explain_KnowsTheMessageAndItsResourceKey(string message, string expected)
+    {
+        // A native-AOT build with UseSystemResourceKeys carries resource keys instead of English messages.
+        Assert.StartsWith(expected, RequestBody.Explain(new System.Text.Json.JsonException(message)), StringComparison.Ordinal);
     }
 
     [Fact]
