@@ -96,9 +96,10 @@ internal static partial class AdminEndpoints
                 {
                     errors.Add(new SpecError($"arguments.{(key.Length <= 64 ? key : key[..64])}", "not a valid argument name: letters, digits, '_', '.' and '-'"));
                 }
-                else if (value.Length > MaxArgumentLength || value.Contains('\0', StringComparison.Ordinal))
+                else if (value is null || value.Length > MaxArgumentLength || value.Contains('\0', StringComparison.Ordinal))
                 {
-                    errors.Add(new SpecError($"arguments.{key}", $"at most {MaxArgumentLength} characters, without NUL"));
+                    // A map's values escape the nullable annotations: a JSON null arrives as null.
+                    errors.Add(new SpecError($"arguments.{key}", $"a string of at most {MaxArgumentLength} characters, without NUL"));
                 }
             }
         }

@@ -38,6 +38,8 @@ public class AdminApiTests
     [InlineData("""{"operation":"repair","arguments":["keyspace"]}""", "arguments")]
     [InlineData("""{"operation":"repair","wait":true}""", "wait")]
     [InlineData("""{"operation":7}""", "operation")]
+    [InlineData("""{"operation":"repair","arguments":{"keyspace":null}}""", "arguments.keyspace")]
+    [InlineData("""{"operation":null}""", "operation")]
     public async Task Admin_BadBody_Is400NamingTheField(string json, string field)
     {
         await using var api = await TestApi.StartAsync();

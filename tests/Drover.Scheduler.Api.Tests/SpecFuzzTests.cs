@@ -84,6 +84,29 @@ public class SpecFuzzTests
         }));
     }
 
+    [Theory]
+    [InlineData("/v1/clusters/ring/scale")]
+    [InlineData("/v1/clusters/ring/nodes/ring-0/admin")]
+    public async Task Post_SmallBodiesFromJsonFragments_AreAVerdict(string path)
+    {
+        await using var api = await TestApi.StartAsync();
+        api.Scheduler.Seed(Samples.Ring());
+        string[] fragments = ["{", "}", "[", "]", ":", ",", "\"operation\"", "\"arguments\"", "\"count\"", "\"repair\"", "\"k\"",
+            "null", "true", "1", "-1", "2147483648", "1.5", "\"\"", "\"x\"", "{\"k\":null}", "{\"k\":\"v\"}", "{\"count\":3}", "\"\\u0000\""];
+        var bodies = Gen.ArrayOf(Gen.Elements(fragments)).Select(parts => string.Concat(parts));
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(bodies.ToArbitrary(), body =>
+        {
+            using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.ContentType = new("application/json");
+            using var response = api.Client.PostAsync(path, content).GetAwaiter().GetResult();
+            var text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            Assert.True((int)response.StatusCode is 202 or 400 or 413, $"{(int)response.StatusCode} for {body}: {text}");
+            using var json = JsonDocument.Parse(text);
+            return true;
+        }));
+    }
+
     private static async Task<HttpStatusCode> PutAsync(TestApi api, byte[] body)
     {
         using var content = new ByteArrayContent(body);
