@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Drover.Registry;
 using Drover.Scheduler.Configuration;
 using Drover.Scheduler.Core;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Master;
 using Drover.Scheduler.State;
 using Drover.ZooKeeper;
