@@ -21,84 +21,124 @@ public static class ProxyBench
     public const int BackendCount = 2;
     public const int RequestBytes = 64;
     public const int ResponseBytes = 1024;
-    private static readonly int[] ConnectionCounts = [1, 16, 64];
+    public static readonly int[] DefaultConnectionCounts = [1, 16, 64];
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
 
-    public static async Task RunAsync(string sidecarBinary, int seconds, int rounds)
+    /// <param name="sidecars">Sidecar binaries to measure, each "path" or "name=path" (several compare builds in one run).</param>
+    public static async Task RunAsync(string[] sidecars, int seconds, int rounds, int[] connectionCounts)
     {
         await using var zookeeper = await ZooKeeperServer.StartStandaloneAsync();
         using var backends = StartBackends();
         var ports = (await backends.StandardOutput.ReadLineAsync())!.Split(' ').Select(Program.Int).ToArray();
         await RegisterAsync(zookeeper, ports);
 
-        var sidecarPort = FreePort.Next();
-        using var sidecar = Start(sidecarBinary,
-            "--zookeeper", zookeeper.ConnectString, "--framework", "bench", "--cluster", "bench",
-            "--grpc", $"127.0.0.1:{FreePort.Next()}", "--http", $"127.0.0.1:{FreePort.Next()}",
-            "--proxy", $"bench/pb=127.0.0.1:{sidecarPort},balance=round-robin", "--log-level", "warning");
-        var haproxyPort = FreePort.Next();
+        var processes = new List<Process> { backends };
         var config = Path.Combine(Path.GetTempPath(), $"drover-bench-haproxy-{Environment.ProcessId}.cfg");
-        await File.WriteAllTextAsync(config, HaproxyConfig(haproxyPort, ports));
-        using var haproxy = Start("/usr/sbin/haproxy", "-f", config, "-db");
-        var targets = new (string Name, IPEndPoint EndPoint)[]
-        {
-            ("HAProxy 2.6", new IPEndPoint(IPAddress.Loopback, haproxyPort)),
-            ("drover-sidecar", new IPEndPoint(IPAddress.Loopback, sidecarPort)),
-        };
         try
         {
-            await MeasureAsync(sidecar, targets, seconds, rounds);
+            var haproxyPort = FreePort.Next();
+            await File.WriteAllTextAsync(config, HaproxyConfig(haproxyPort, ports));
+            var haproxy = Start("/usr/sbin/haproxy", "-f", config, "-db");
+            processes.Add(haproxy);
+            var targets = new List<Target> { new("HAProxy 2.6", new IPEndPoint(IPAddress.Loopback, haproxyPort), haproxy.Id, "/usr/sbin/haproxy") };
+            foreach (var sidecar in sidecars)
+            {
+                var (name, binary) = sidecar.Split('=', 2) is [var n, var b] ? (n, b) : ("drover-sidecar", sidecar);
+                var port = FreePort.Next();
+                var process = Start(binary,
+                    "--zookeeper", zookeeper.ConnectString, "--framework", "bench", "--cluster", "bench",
+                    "--grpc", $"127.0.0.1:{FreePort.Next()}", "--http", $"127.0.0.1:{FreePort.Next()}",
+                    "--proxy", $"bench/pb=127.0.0.1:{port},balance=round-robin", "--log-level", "warning");
+                processes.Add(process);
+                targets.Add(new Target(name, new IPEndPoint(IPAddress.Loopback, port), process.Id, binary));
+            }
+            await MeasureAsync(targets, seconds, rounds, connectionCounts);
         }
         finally
         {
             backends.StandardInput.Close();
-            foreach (var process in new[] { sidecar, haproxy, backends })
+            foreach (var process in processes)
             {
                 if (!process.HasExited)
                 {
                     process.Kill(entireProcessTree: true);
                 }
+                process.Dispose();
             }
             File.Delete(config);
         }
     }
 
-    private static async Task MeasureAsync(Process sidecar, (string Name, IPEndPoint EndPoint)[] targets, int seconds, int rounds)
+    private static async Task MeasureAsync(List<Target> targets, int seconds, int rounds, int[] connectionCounts)
     {
-        foreach (var (name, endPoint) in targets)
+        foreach (var target in targets)
         {
-            await UntilServingAsync(name, endPoint);
+            await UntilServingAsync(target.Name, target.EndPoint);
         }
-        Console.WriteLine($"sidecar: {new FileInfo(sidecar.StartInfo.FileName).Length / 1e6:0.0} MB binary, RSS {Rss(sidecar.Id)} after start; haproxy {Version("/usr/sbin/haproxy")}");
+        foreach (var target in targets.Skip(1))
+        {
+            Console.WriteLine($"{target.Name}: {target.Binary}, {new FileInfo(target.Binary).Length / 1e6:0.0} MB binary, RSS {Rss(target.Pid)} after start");
+        }
+        Console.WriteLine($"haproxy: {Version("/usr/sbin/haproxy")}");
         Console.WriteLine($"{BackendCount} backends, {RequestBytes} B request, {ResponseBytes} B response, {seconds} s x {rounds} rounds per point, load average at start {Program.LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("| round | proxy | connections | req/s | p50 us | p99 us | CPU us/req | load average |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
 
         var results = new Dictionary<(string, int), List<Round>>();
-        foreach (var connections in ConnectionCounts)
+        foreach (var connections in connectionCounts)
         {
             for (var round = 0; round < rounds; round++)
             {
-                // Alternate who goes first, so drift in the machine's load hits both alike.
-                var order = round % 2 == 0 ? targets : [.. targets.Reverse()];
-                foreach (var (name, endPoint) in order)
+                // Rotate who goes first, so drift in the machine's load hits every proxy alike.
+                var order = targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count));
+                foreach (var target in order)
                 {
-                    await LoadAsync(endPoint, connections, Warmup);
-                    var result = await LoadAsync(endPoint, connections, TimeSpan.FromSeconds(seconds));
-                    (results.TryGetValue((name, connections), out var list) ? list : results[(name, connections)] = []).Add(result);
-                    Console.Error.WriteLine($"  {name,-15} {connections,3} conns round {round + 1}: {result.Throughput,10:0} req/s, p99 {result.Percentile(0.99),8:0.0} us (load {Program.LoadAverage()})");
+                    await LoadAsync(target.EndPoint, connections, Warmup);
+                    var cpu = CpuSeconds(target.Pid);
+                    var result = await LoadAsync(target.EndPoint, connections, TimeSpan.FromSeconds(seconds));
+                    result = result with { CpuSeconds = CpuSeconds(target.Pid) - cpu };
+                    (results.TryGetValue((target.Name, connections), out var list) ? list : results[(target.Name, connections)] = []).Add(result);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {round + 1} | {target.Name} | {connections} | {result.Throughput:0} | {result.Percentile(0.5):0} | {result.Percentile(0.99):0} | {result.CpuPerRequest:0.0} | {Program.LoadAverage()} |"));
                 }
             }
         }
-        Console.WriteLine($"sidecar RSS after the load: {Rss(sidecar.Id)}; load average at the end {Program.LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine("| connections | HAProxy req/s | sidecar req/s | throughput ratio | HAProxy p99 us | sidecar p99 us | p99 ratio | HAProxy p50 us | sidecar p50 us |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var connections in ConnectionCounts)
+        Console.WriteLine($"RSS after the load: {string.Join(", ", targets.Skip(1).Select(t => $"{t.Name} {Rss(t.Pid)}"))}; load average at the end {Program.LoadAverage()}");
+        Console.WriteLine();
+        // Each round's ratio pairs the two proxies measured one after the other (the same load); the median of
+        // those resists a round spoilt by a burst of the machine's other work better than pooled totals do.
+        Console.WriteLine("| connections | proxy | HAProxy req/s | proxy req/s | throughput ratio (median of rounds) | HAProxy p99 us | proxy p99 us | p99 ratio (median of rounds) | HAProxy p50 us | proxy p50 us | HAProxy CPU us/req | proxy CPU us/req | CPU ratio |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var connections in connectionCounts)
         {
-            var h = Round.Merge(results[(targets[0].Name, connections)]);
-            var s = Round.Merge(results[(targets[1].Name, connections)]);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {connections} | {h.Throughput:0} | {s.Throughput:0} | {s.Throughput / h.Throughput:0.00}x | {h.Percentile(0.99):0} | {s.Percentile(0.99):0} | {s.Percentile(0.99) / h.Percentile(0.99):0.00}x | {h.Percentile(0.5):0} | {s.Percentile(0.5):0} |"));
+            var haproxyRounds = results[(targets[0].Name, connections)];
+            var h = Round.Merge(haproxyRounds);
+            foreach (var target in targets.Skip(1))
+            {
+                var rounds2 = results[(target.Name, connections)];
+                var s = Round.Merge(rounds2);
+                var throughput = Median(rounds2.Select((r, i) => r.Throughput / haproxyRounds[i].Throughput));
+                var p99 = Median(rounds2.Select((r, i) => r.Percentile(0.99) / haproxyRounds[i].Percentile(0.99)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {connections} | {target.Name} | {h.Throughput:0} | {s.Throughput:0} | {throughput:0.00}x | {h.Percentile(0.99):0} | {s.Percentile(0.99):0} | {p99:0.00}x | {h.Percentile(0.5):0} | {s.Percentile(0.5):0} | {h.CpuPerRequest:0.0} | {s.CpuPerRequest:0.0} | {s.CpuPerRequest / h.CpuPerRequest:0.00}x |"));
+            }
         }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>utime + stime of a process so far, every thread's, from /proc/&lt;pid&gt;/stat (fields 14 and 15, clock ticks of 1/100 s).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static string HaproxyConfig(int port, int[] backends) =>
@@ -260,10 +300,16 @@ public static class ProxyBench
     }
 }
 
-/// <summary>One measured run: every request's round trip (Stopwatch ticks) and how long it ran.</summary>
-public sealed record Round(long[] Samples, TimeSpan Elapsed)
+/// <summary>One proxy under test: its name, where it listens, its process (for its CPU time), its binary.</summary>
+public sealed record Target(string Name, IPEndPoint EndPoint, int Pid, string Binary);
+
+/// <summary>One measured run: every request's round trip (Stopwatch ticks), how long it ran, and the proxy's CPU time meanwhile.</summary>
+public sealed record Round(long[] Samples, TimeSpan Elapsed, double CpuSeconds = 0)
 {
     public double Throughput => Samples.Length / Elapsed.TotalSeconds;
+
+    /// <summary>The proxy's CPU time (user + system) per request, in microseconds: robust to the machine's load, unlike throughput.</summary>
+    public double CpuPerRequest => CpuSeconds * 1e6 / Samples.Length;
 
     /// <summary>The latency at quantile <paramref name="q"/>, in microseconds.</summary>
     public double Percentile(double q)
@@ -273,5 +319,5 @@ public sealed record Round(long[] Samples, TimeSpan Elapsed)
     }
 
     public static Round Merge(IReadOnlyList<Round> rounds) =>
-        new([.. rounds.SelectMany(r => r.Samples)], TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)));
+        new([.. rounds.SelectMany(r => r.Samples)], TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)), rounds.Sum(r => r.CpuSeconds));
 }

@@ -36,12 +36,14 @@ public sealed partial class SidecarApp : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task _viewLoop;
     private readonly List<ProxyListener> _proxies;
+    private readonly Forwarder _forwarder;
     private readonly ILoggerFactory _loggers;
     private int _disposed;
 
     private SidecarApp(WebApplication web, RegistrySession session, ZooKeeperRegistrySource source, RegistryView view, SidecarMetrics metrics,
-        CancellationTokenSource stop, Task viewLoop, List<ProxyListener> proxies, ILoggerFactory loggers, IPEndPoint grpc, IPEndPoint http)
+        CancellationTokenSource stop, Task viewLoop, List<ProxyListener> proxies, Forwarder forwarder, ILoggerFactory loggers, IPEndPoint grpc, IPEndPoint http)
     {
+        _forwarder = forwarder;
         _loggers = loggers;
         _web = web;
         _session = session;
@@ -151,12 +153,13 @@ public sealed partial class SidecarApp : IAsyncDisposable
             source.FollowClusterList();
         }
         var proxies = new List<ProxyListener>();
+        var forwarder = new Forwarder();
         var log = loggers.CreateLogger("Drover.Sidecar");
         try
         {
             foreach (var proxy in settings.Proxies)
             {
-                var listener = new ProxyListener(proxy, view, metrics.Proxy, loggers.CreateLogger("Drover.Sidecar.Proxy"));
+                var listener = new ProxyListener(proxy, view, metrics.Proxy, forwarder, loggers.CreateLogger("Drover.Sidecar.Proxy"));
                 proxies.Add(listener);
                 listener.Start();
             }
@@ -168,6 +171,7 @@ public sealed partial class SidecarApp : IAsyncDisposable
             {
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
+            forwarder.Dispose();
             await stop.CancelAsync().ConfigureAwait(false);
             await viewLoop.ConfigureAwait(false);
             await source.DisposeAsync().ConfigureAwait(false);
@@ -176,7 +180,7 @@ public sealed partial class SidecarApp : IAsyncDisposable
             loggers.Dispose();
             throw;
         }
-        var app = new SidecarApp(web, session, source, view, metrics, stop, viewLoop, proxies, loggers, grpcListen!.IPEndPoint!, httpListen!.IPEndPoint!);
+        var app = new SidecarApp(web, session, source, view, metrics, stop, viewLoop, proxies, forwarder, loggers, grpcListen!.IPEndPoint!, httpListen!.IPEndPoint!);
         LogStarted(log, app.GrpcEndPoint.ToString(), app.HttpEndPoint.ToString(), certificate is null ? "cleartext" : "TLS",
             settings.Registry().ToString(), settings.Clusters is null ? "every cluster" : string.Join(", ", settings.Clusters), proxies.Count);
         return app;
@@ -192,6 +196,7 @@ public sealed partial class SidecarApp : IAsyncDisposable
         {
             await proxy.DisposeAsync().ConfigureAwait(false);
         }
+        _forwarder.Dispose();
         await _web.StopAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _viewLoop.ConfigureAwait(false);

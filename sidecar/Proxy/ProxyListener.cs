@@ -33,18 +33,21 @@ public sealed partial class ProxyListener : IAsyncDisposable
     private readonly GaugeChild _activeGauge;
     private readonly GaugeChild _backendsGauge;
     private readonly ProxyMetrics _metrics;
+    private readonly Forwarder _forwarder;
     private Backend[] _serving = [];
     private int _active;
     private Task? _accepting;
     private Task? _following;
 
-    public ProxyListener(ProxySettings settings, RegistryView view, ProxyMetrics metrics, ILogger log)
+    public ProxyListener(ProxySettings settings, RegistryView view, ProxyMetrics metrics, Forwarder forwarder, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(forwarder);
         ArgumentNullException.ThrowIfNull(log);
         _settings = settings;
+        _forwarder = forwarder;
         _view = view;
         _log = log;
         _metrics = metrics;
@@ -155,7 +158,7 @@ public sealed partial class ProxyListener : IAsyncDisposable
                 client.Dispose();
                 return;
             }
-            var connection = new ProxyConnection(client, upstream, backend, _settings.BufferSize, _upstreamBytes, _downstreamBytes);
+            var connection = new ProxyConnection(client, upstream, backend, _forwarder, _settings.BufferSize, _upstreamBytes, _downstreamBytes);
             if (!backend.TryAdd(connection))
             {
                 // The node was retired between the connect and now, under the close policy.
@@ -207,20 +210,19 @@ public sealed partial class ProxyListener : IAsyncDisposable
                 break;
             }
             backend.Reserve();
-            var upstream = backend.EndPoint is IPEndPoint ip
-                ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-                : new Socket(SocketType.Stream, ProtocolType.Tcp);
+            Socket? upstream = null;
             try
             {
-                upstream.NoDelay = true;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 timeout.CancelAfter(_settings.ConnectTimeout);
-                await upstream.ConnectAsync(backend.EndPoint, timeout.Token).ConfigureAwait(false);
+                var endPoint = await AddressOfAsync(backend, timeout.Token).ConfigureAwait(false);
+                upstream = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await _forwarder.ConnectAsync(upstream, endPoint, timeout.Token).ConfigureAwait(false);
                 return (upstream, backend);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
-                upstream.Dispose();
+                upstream?.Dispose();
                 backend.Release();
                 if (_stop.IsCancellationRequested)
                 {
@@ -232,6 +234,19 @@ public sealed partial class ProxyListener : IAsyncDisposable
             }
         }
         return (null, null);
+    }
+
+    /// <summary>The node's address; a host name is looked up (its first address) within the connect's time.</summary>
+    private static async Task<IPEndPoint> AddressOfAsync(Backend backend, CancellationToken cancellation)
+    {
+        if (backend.EndPoint is IPEndPoint ip)
+        {
+            return ip;
+        }
+        var addresses = await Dns.GetHostAddressesAsync(backend.Host, cancellation).ConfigureAwait(false);
+        return addresses.Length > 0
+            ? new IPEndPoint(addresses[0], backend.Port)
+            : throw new SocketException((int)SocketError.HostNotFound);
     }
 
     /// <summary>Keeps the serving set equal to the cluster's serving nodes that have the port.</summary>

@@ -272,6 +272,81 @@ public sealed class ProxyTests
         Assert.Equal(1, proxy.Metrics.Proxy.Rejected.WithLabels("ring/pb", "no_node").Value);
     }
 
+    [Fact]
+    public async Task ManyConnectionsAtOnce_EachGetsExactlyItsOwnBytesBack_BothWaysAtOnce()
+    {
+        await using var a = new TestBackend("a");
+        await using var b = new TestBackend("b");
+        await using var proxy = ProxyHarness.Start();
+        await proxy.PutAsync("a", a.Port);
+        await proxy.PutAsync("b", b.Port);
+
+        // Writing and reading at once, more than the socket buffers hold: sends come back short and
+        // connections that share a forwarding thread take turns.
+        const int Bytes = 2 * 1024 * 1024;
+        var clients = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+        {
+            var (socket, _) = await proxy.ConnectToNodeAsync();
+            using (socket)
+            {
+                var payload = new byte[Bytes];
+                new Random(i).NextBytes(payload);
+                var writing = Task.Run(async () => await socket.SendAsync(payload, SocketFlags.None));
+                var echoed = new byte[Bytes];
+                for (var read = 0; read < Bytes;)
+                {
+                    var n = await socket.ReceiveAsync(echoed.AsMemory(read), SocketFlags.None);
+                    Assert.NotEqual(0, n);
+                    read += n;
+                }
+                await writing;
+                return payload.AsSpan().SequenceEqual(echoed);
+            }
+        })).Within("24 connections to echo 2 MiB each", TimeSpan.FromSeconds(120));
+
+        Assert.All(clients, Assert.True);
+        await Eventually.TrueAsync(() => proxy.Listener.ActiveConnections == 0, "every connection to close");
+    }
+
+    [Fact]
+    public async Task AClientThatResets_ClosesTheConnectionToTheNode()
+    {
+        await using var backend = new TestBackend("a", BackendMode.Stalled);
+        backend.StartReading();
+        await using var proxy = ProxyHarness.Start();
+        await proxy.PutAsync("a", backend.Port);
+        var client = await proxy.ConnectAsync();
+        await client.SendAsync(new byte[1000], SocketFlags.None);
+        await Eventually.TrueAsync(() => backend.Received == 1000, "the bytes at the node");
+
+        // Linger 0: close sends a reset, not an end of stream.
+        client.LingerState = new LingerOption(true, 0);
+        client.Dispose();
+
+        await Eventually.TrueAsync(() => proxy.Listener.ActiveConnections == 0, "the proxy to close the connection after the reset");
+    }
+
+    [Fact]
+    public async Task ANodeThatResets_ClosesTheClientsConnection()
+    {
+        using var node = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        node.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        node.Listen();
+        await using var proxy = ProxyHarness.Start();
+        await proxy.PutAsync("a", ((IPEndPoint)node.LocalEndPoint!).Port);
+        using var client = await proxy.ConnectAsync();
+        using (var accepted = await node.AcceptAsync().Within("the proxy's connection at the node"))
+        {
+            await client.SendAsync(new byte[10], SocketFlags.None);
+            var buffer = new byte[10];
+            Assert.Equal(10, await accepted.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().Within("the bytes at the node"));
+            accepted.LingerState = new LingerOption(true, 0);
+        }
+
+        Assert.True(await ProxyHarness.ClosedAsync(client));
+        await Eventually.TrueAsync(() => proxy.Listener.ActiveConnections == 0, "the proxy to close the connection after the reset");
+    }
+
     internal static async Task<string> EchoAsync(Socket socket, string text)
     {
         await socket.SendAsync(Encoding.ASCII.GetBytes(text + "\n"), SocketFlags.None);

@@ -21,6 +21,7 @@ public sealed class ProxyHarness : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Forwarder _forwarder = new();
     private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
 
     private ProxyHarness(ProxySettings settings)
@@ -30,7 +31,7 @@ public sealed class ProxyHarness : IAsyncDisposable
         _loop = Task.Run(() => View.RunAsync(_stop.Token));
         View.Post(new ClustersChanged(new DirectoryChange<string>(DirectoryChangeKind.Snapshot, null, Entries: new Dictionary<string, string> { [Cluster] = Cluster })));
         View.Post(new NodesChanged(Cluster, new DirectoryChange<NodeRecord>(DirectoryChangeKind.Snapshot, null, Entries: new Dictionary<string, NodeRecord>())));
-        Listener = new ProxyListener(settings, View, Metrics.Proxy, NullLogger.Instance);
+        Listener = new ProxyListener(settings, View, Metrics.Proxy, _forwarder, NullLogger.Instance);
         Listener.Start();
     }
 
@@ -128,6 +129,7 @@ public sealed class ProxyHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Listener.DisposeAsync();
+        _forwarder.Dispose();
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
