@@ -25,8 +25,12 @@ fi
 # for it. javac and jar come from the JDK (openjdk-17-jdk-headless); its path is not part of our stdout.
 bash "$root/packaging/jmx-helper/build-jmx-helper.sh" "$out/bin" >/dev/null
 
+# The EPMD module Riak nodes on OTP 21+ load (-epmd_module drover_epmd -pa <dir of the executor>), compiled by
+# the system's erlc (erlang-base); the Riak personality looks for it beside the binary.
+bash "$root/packaging/erlang/build-epmd-module.sh" "$out/bin" >/dev/null
+
 tarball="drover-executor-$version-linux-x64.tar.gz"
-tar -czf "$out/$tarball" -C "$out/bin" drover-executor drover-jmx-helper.jar
+tar -czf "$out/$tarball" -C "$out/bin" drover-executor drover-jmx-helper.jar drover_epmd.beam
 (cd "$out" && sha256sum "$tarball" > "$tarball.sha256")
 echo "$out/bin/drover-executor"
 echo "$out/$tarball"
