@@ -281,7 +281,8 @@ public static partial class ClusterSpecValidator
 
         foreach (var (name, resources) in quobyte.Resources ?? new Dictionary<string, NodeResources>())
         {
-            if (!Enum.TryParse<QuobyteRole>(name, ignoreCase: false, out _) || name != name.ToLowerInvariant())
+            // The services' names as the spec writes them (Enum.TryParse would take "Registry" and "1" as well).
+            if (!Enum.GetValues<QuobyteRole>().Any(role => role.ToString().ToLowerInvariant() == name))
             {
                 error($"quobyte.resources.{Clip(name)}", "not a Quobyte service: registry, metadata, data, api or webconsole");
                 continue;
