@@ -20,6 +20,10 @@ public static class CliApp
         root.Subcommands.Add(NodeCommands.Build(host));
         root.Subcommands.Add(AdminCommands.Build(host));
         root.Subcommands.Add(EndpointCommands.Build(host));
+        foreach (var command in ServiceCommands.Build(host))
+        {
+            root.Subcommands.Add(command);
+        }
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

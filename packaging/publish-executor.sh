@@ -17,7 +17,11 @@ publish_aot executor/Drover.Executor.csproj "$out/bin" drover-executor
 # for it. javac and jar come from the JDK (openjdk-17-jdk-headless); its path is not part of our stdout.
 bash "$ROOT/packaging/jmx-helper/build-jmx-helper.sh" "$out/bin" >/dev/null
 
+# The EPMD module Riak nodes on OTP 21+ load (-epmd_module drover_epmd -pa <dir of the executor>), compiled by
+# the system's erlc (erlang-base); the Riak personality looks for it beside the binary.
+bash "$ROOT/packaging/erlang/build-epmd-module.sh" "$out/bin" >/dev/null
+
 tarball="drover-executor-$(drover_version)-linux-x64.tar.gz"
-pack "$out" "$tarball" "$out/bin" drover-executor drover-jmx-helper.jar
+pack "$out" "$tarball" "$out/bin" drover-executor drover-jmx-helper.jar drover_epmd.beam
 echo "$out/bin/drover-executor"
 echo "$out/$tarball"

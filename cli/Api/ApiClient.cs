@@ -57,13 +57,14 @@ internal sealed class ApiClient : IDisposable
         }
     }
 
-    public async Task<Answer> SendAsync(HttpMethod method, string path, byte[]? json, CancellationToken cancellationToken)
+    /// <param name="mediaType">The body's media type (JSON unless an endpoint reads text, as Quobyte's /v1/version does).</param>
+    public async Task<Answer> SendAsync(HttpMethod method, string path, byte[]? json, CancellationToken cancellationToken, string mediaType = "application/json")
     {
         using var request = new HttpRequestMessage(method, path);
         if (json is not null)
         {
             request.Content = new ByteArrayContent(json);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
         }
 
         HttpResponseMessage response;

@@ -71,6 +71,8 @@ public sealed record AdminAccepted(string RequestId, string Location, string Mes
 [JsonSerializable(typeof(EndpointsView))]
 [JsonSerializable(typeof(OperationResult))]
 [JsonSerializable(typeof(AdminAccepted))]
+[JsonSerializable(typeof(Plans.ServiceView))]
+[JsonSerializable(typeof(Plans.Quobyte.QuobyteView))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary><c>POST /v1/clusters/{name}/scale</c>.</summary>
@@ -87,6 +89,20 @@ public sealed record AdminOperationRequest
     public Dictionary<string, string>? Arguments { get; set; }
 }
 
+/// <summary><c>POST /v1/clusters/{name}/cleanup</c> (CASSANDRA): the nodes (default: those a scale-up left needing it) and the keyspace (default: all).</summary>
+public sealed record CleanupRequest
+{
+    public List<string>? Nodes { get; set; }
+
+    public string? Keyspace { get; set; }
+}
+
+/// <summary><c>POST /v1/clusters/{name}/dataset</c> (DRILL): the size of the dataset about to be queried.</summary>
+public sealed record DatasetRequest
+{
+    public double? SizeMb { get; set; }
+}
+
 /// <summary>Request bodies, read strictly: unknown fields, wrong types, comments and trailing commas refused.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -98,4 +114,6 @@ public sealed record AdminOperationRequest
     MaxDepth = 8)]
 [JsonSerializable(typeof(ScaleRequest))]
 [JsonSerializable(typeof(AdminOperationRequest))]
+[JsonSerializable(typeof(CleanupRequest))]
+[JsonSerializable(typeof(DatasetRequest))]
 internal sealed partial class ApiInputJsonContext : JsonSerializerContext;

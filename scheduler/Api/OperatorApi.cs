@@ -71,6 +71,7 @@ public static class OperatorApi
         NodeEndpoints.Map(app, operations, handler);
         AdminEndpoints.Map(app, operations, handler);
         RegistryEndpoints.Map(app, operations, handler);
+        ServiceEndpoints.Map(app, operations, handler);
         ConsoleEndpoints.Map(app);
         app.MapMetrics(metrics);
     }

@@ -35,6 +35,7 @@ public sealed partial class SchedulerLoop
             return;
         }
 
+        RememberAgents(offers);
         var declined = new List<OfferID>();
         foreach (var offer in offers)
         {
@@ -162,7 +163,7 @@ public sealed partial class SchedulerLoop
 
             var launched = NextIncarnation(node) with { Phase = NodePhase.Launching, Message = "launching on its reservation", Hostname = offer.Hostname };
             Save(launched);
-            operations.Add(NodeTasks.LaunchOperation(_tasks.Task(_clusters[node.Cluster], launched, held, _framework!.Id, offer.AgentId.Value)));
+            operations.Add(NodeTasks.LaunchOperation(TaskOf(_clusters[node.Cluster], launched, held, offer.AgentId.Value)));
         }
     }
 
@@ -178,15 +179,27 @@ public sealed partial class SchedulerLoop
             }
 
             var cluster = _clusters[node.Cluster];
+            var shape = ShapeOf(cluster, node.Name);
+            if (shape.Host is { } host && !string.Equals(host, offer.Hostname, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
             var others = NodesOf(node.Cluster).Where(n => n.Name != node.Name && n.AgentId is not null && n.Phase != NodePhase.Removed).ToList();
-            if (OfferMatcher.PlacementRefusal(cluster.Spec.Placement, offer,
+            if (OfferMatcher.PlacementRefusal(shape.Placement, offer,
                 others.Count(n => n.AgentId == offer.AgentId.Value), others.Count(n => n.Hostname == offer.Hostname)) is { } refusal)
             {
                 Log.Debug($"not on {offer.Hostname}: {refusal}", Subject(node));
                 continue;
             }
 
-            var needs = NodeNeeds.Of(cluster.Spec, _options);
+            var needs = NodeNeeds.Of(shape, _options);
+            if (PlannerOf(cluster).SpreadAcrossAgents && SpreadRefusal(offer, needs, others) is { } crowded)
+            {
+                Log.Debug($"not on {offer.Hostname}: {crowded}", Subject(node));
+                continue;
+            }
+
             if (OfferMatcher.Fit(needs, available, _options.Role, out var why) is not { } placement)
             {
                 Log.Debug($"not on {offer.Hostname}: {why}", Subject(node));
@@ -213,6 +226,8 @@ public sealed partial class SchedulerLoop
             Save(entry);
             var placed = NextIncarnation(node) with
             {
+                // Placed afresh after running elsewhere (its agent gone): where it was, for the kind to take over from.
+                Previous = node.Previous ?? AddressOf(node),
                 Phase = NodePhase.Launching,
                 Reservation = entryId,
                 Placements = placements,
@@ -228,7 +243,7 @@ public sealed partial class SchedulerLoop
                 operations.Add(NodeTasks.CreateOperation(volume, createId));
             }
 
-            operations.Add(NodeTasks.LaunchOperation(_tasks.Task(cluster, placed, NodeTasks.AfterCreate(reserved, volume), _framework!.Id, offer.AgentId.Value)));
+            operations.Add(NodeTasks.LaunchOperation(TaskOf(cluster, placed, NodeTasks.AfterCreate(reserved, volume), offer.AgentId.Value)));
             available = available.Minus(placement.Unreserved);
         }
     }
@@ -246,7 +261,52 @@ public sealed partial class SchedulerLoop
             TaskState = null,
             Healthy = null,
             Generation = _clusters[node.Cluster].Generation,
+            Version = _clusters[node.Cluster].Spec.Version,
         };
+    }
+
+    /// <summary>The node's task: its shape, and a NodeSpec its kind's planner completes from the rest of the cluster.</summary>
+    private TaskInfo TaskOf(ClusterRecord cluster, NodeRecord node, ResourceSet reserved, string agentId)
+    {
+        // The node is saved with its new placement first, so its own address counts among its cluster's (a seed lists itself).
+        var context = Context(cluster);
+        return _tasks.Task(cluster, node, ShapeOf(cluster, node.Name), reserved, _framework!.Id, agentId,
+            spec => PlannerOf(cluster).Decorate(spec, context, node));
+    }
+
+    /// <summary>Agents seen offering recently, with what they had unreserved: where a spread cluster's nodes could go.</summary>
+    private readonly Dictionary<string, (DateTimeOffset Seen, ResourceSet Unreserved)> _agentOffers = new(StringComparer.Ordinal);
+
+    /// <summary>How long an agent that stopped offering still counts for spreading (longer than a decline's refuse filter).</summary>
+    private static readonly TimeSpan AgentMemory = TimeSpan.FromMinutes(10);
+
+    private void RememberAgents(IReadOnlyList<Offer> offers)
+    {
+        foreach (var offer in offers)
+        {
+            _agentOffers[offer.AgentId.Value] = (Now, OfferMatcher.Unreserved(offer, _options.Role));
+        }
+
+        foreach (var stale in _agentOffers.Where(a => a.Value.Seen + AgentMemory < Now).Select(a => a.Key).ToList())
+        {
+            _agentOffers.Remove(stale);
+        }
+    }
+
+    /// <summary>
+    /// Spread (riak-mesos): a node goes on an agent only if no other agent that could take it holds fewer of the
+    /// cluster's nodes, so agents get a second node only once every one has a first. The agents known are those
+    /// that offered in the last minutes (the scheduler learns them again from offers after a restart).
+    /// </summary>
+    private string? SpreadRefusal(Offer offer, NodeNeeds needs, List<NodeRecord> others)
+    {
+        var here = others.Count(n => n.AgentId == offer.AgentId.Value);
+        var fewest = _agentOffers
+            .Where(a => others.Any(n => n.AgentId == a.Key) || OfferMatcher.Fit(needs, a.Value.Unreserved, _options.Role, out _) is not null)
+            .Select(a => others.Count(n => n.AgentId == a.Key))
+            .DefaultIfEmpty(here)
+            .Min();
+        return here > fewest ? $"holds {here} of the cluster's nodes while another agent that fits holds {fewest} (spread)" : null;
     }
 
     /// <summary>The persistence id and label of the node's next reservation: &lt;framework&gt;.&lt;cluster&gt;.&lt;node&gt;.&lt;n&gt;, unique in the ledger.</summary>

@@ -105,20 +105,20 @@ public sealed partial class SchedulerLoop
             return OperationResult.Conflict($"cluster {spec.Name} is {existing.Spec.Kind}; its kind cannot change");
         }
 
-        if (ClusterSpecJson.Serialize(existing.Spec with { Count = 0, Placement = new(), ReplaceAfter = null })
-            == ClusterSpecJson.Serialize(spec with { Count = 0, Placement = new(), ReplaceAfter = null }))
+        if (ResourcesOf(existing, existing.Spec) != ResourcesOf(existing, spec))
         {
-            // Count, placement or replace_after only: no node needs a restart.
+            // The seed leaves vertical scaling out: a node's reservation is made once, for its resources and ports.
+            return OperationResult.Conflict($"cluster {spec.Name}: per-node resources and ports are reserved once and cannot change; create a new cluster");
+        }
+
+        var planner = PlannerOf(existing);
+        if (planner.RolloutKey(existing.Spec) == planner.RolloutKey(spec))
+        {
+            // Count, placement, replace_after or the kind's schedules only: no node needs a restart.
             var rescaled = existing with { Spec = spec };
             Save(rescaled);
             RebuildDeployPlan(rescaled);
             return OperationResult.Ok($"cluster {spec.Name} updated");
-        }
-
-        if (ResourcesOf(existing.Spec) != ResourcesOf(spec))
-        {
-            // The seed leaves vertical scaling out: a node's reservation is made once, for its resources and ports.
-            return OperationResult.Conflict($"cluster {spec.Name}: per-node resources and ports are reserved once and cannot change; create a new cluster");
         }
 
         var updated = existing with { Spec = spec, Generation = existing.Generation + 1 };
@@ -127,8 +127,16 @@ public sealed partial class SchedulerLoop
         return OperationResult.Ok($"cluster {spec.Name} updated to generation {updated.Generation}: rolling through its nodes");
     }
 
-    private static string ResourcesOf(ClusterSpec spec) =>
-        ClusterSpecJson.Serialize(new ClusterSpec { Resources = spec.Resources, Ports = spec.Ports });
+    /// <summary>The resources and ports of every node the cluster has now, as <paramref name="spec"/> would shape them.</summary>
+    private string ResourcesOf(ClusterRecord cluster, ClusterSpec spec)
+    {
+        var planner = PlannerOf(cluster);
+        return string.Join("\n", NodesOf(cluster.Name).Select(n => n.Name).DefaultIfEmpty(NodeName(cluster.Name, 0)).Select(name =>
+        {
+            var shape = planner.Shape(spec, name);
+            return name + " " + ClusterSpecJson.Serialize(new ClusterSpec { Resources = shape.Resources, Ports = shape.Ports });
+        }));
+    }
 
     private OperationResult DeleteCluster(string name)
     {
@@ -162,6 +170,16 @@ public sealed partial class SchedulerLoop
         if (cluster.Deleting)
         {
             return OperationResult.Conflict($"cluster {name} is being deleted");
+        }
+
+        if (cluster.Spec.Kind == ClusterKind.Quobyte)
+        {
+            return OperationResult.Conflict($"cluster {name} is QUOBYTE: its services are the hosts and counts its spec lists (change quobyte.nodes, api or webconsole)");
+        }
+
+        if (cluster.Spec.Kind == ClusterKind.Drill && (count < cluster.Spec.DrillMin() || count > (cluster.Spec.DrillMax() ?? SpecLimits.MaxCount)))
+        {
+            return OperationResult.Invalid("count", $"{count} is outside drill.min_drillbits..max_drillbits ({cluster.Spec.DrillMin()}..{cluster.Spec.DrillMax()?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any"})");
         }
 
         var scaled = cluster with { Spec = cluster.Spec with { Count = count } };
@@ -269,6 +287,7 @@ public sealed partial class SchedulerLoop
             Deleting = c.Deleting,
             Nodes = [.. NodesOf(c.Name).Select(NodeViewOf)],
             Plans = [.. _plans.Values.Where(p => p.Cluster == c.Name).OrderBy(p => p.Name, StringComparer.Ordinal).Select(PlanViewOf)],
+            Service = PlannerOf(c).View(Context(c)),
         }).ToList();
         _snapshot = new SchedulerSnapshot
         {
@@ -314,6 +333,7 @@ public sealed partial class SchedulerLoop
         Endpoints = node.Hostname is { } host ? node.Ports.ToDictionary(p => p.Key, p => $"{host}:{p.Value}", StringComparer.Ordinal) : new Dictionary<string, string>(),
         PersistenceId = node.Reservation,
         Generation = node.Generation,
+        Version = node.Version,
         LostSince = node.LostSince,
         Failures = node.Failures,
     };
@@ -342,6 +362,7 @@ public sealed partial class SchedulerLoop
                     ReplaceNode => "replace_node",
                     RemoveNode => "remove_node",
                     AdminStep => "admin",
+                    ServiceStep service => "service:" + service.Operation,
                     _ => "wait",
                 },
                 Node = s.Action.Node,

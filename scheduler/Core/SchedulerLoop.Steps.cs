@@ -24,6 +24,7 @@ public sealed partial class SchedulerLoop
 
     private async Task AdvancePlansAsync()
     {
+        TickPlanners();
         await RecoverAsync().ConfigureAwait(false);
         foreach (var plan in _plans.Values.OrderBy(p => p.Cluster, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal).ToList())
         {
@@ -144,6 +145,8 @@ public sealed partial class SchedulerLoop
             case WaitStep wait:
                 step.Deadline = Now + wait.Duration;
                 break;
+            case ServiceStep service:
+                return await RunServiceStepAsync(plan, step, cluster, service).ConfigureAwait(false);
         }
 
         step.Started = Now;
@@ -221,6 +224,9 @@ public sealed partial class SchedulerLoop
                 await CheckAdminAsync(plan, step, admin.NodeName, admin.Operation, admin.Arguments, (state, output) =>
                     Progress(plan, step, state == AdminOperationState.Succeeded ? StepStatus.Complete : StepStatus.Error,
                         $"{admin.Operation}: {state}{(string.IsNullOrEmpty(output) ? "" : ": " + Clip(output))}")).ConfigureAwait(false);
+                break;
+            case ServiceStep service:
+                await CheckServiceStepAsync(plan, step, cluster, service).ConfigureAwait(false);
                 break;
             case WaitStep:
                 if (step.Deadline is { } deadline && deadline <= Now)
@@ -408,6 +414,7 @@ public sealed partial class SchedulerLoop
             Reservation = null,
             TaskId = null,
             ReplacedFrom = node.AgentId ?? node.ReplacedFrom,
+            Previous = node.Previous ?? AddressOf(node),
             AgentId = null,
             Hostname = null,
             Ports = new Dictionary<string, int>(),
@@ -446,8 +453,9 @@ public sealed partial class SchedulerLoop
         return Task.CompletedTask;
     }
 
+    /// <summary>A pending step that will run the node (a service step about it, such as a repair, does not).</summary>
     private bool HasPendingStep(NodeRecord node) => _plans.Values.Any(p => p.Cluster == node.Cluster
-        && p.Steps.Any(s => s.Status == StepStatus.Pending && s.Action.Node == node.Name));
+        && p.Steps.Any(s => s.Status == StepStatus.Pending && s.Action.Node == node.Name && s.Action is RunNode or RestartNode or ReplaceNode));
 
     private Step AddRecoveryStep(string cluster, StepAction action, string verb, long? baseline)
     {
@@ -483,73 +491,14 @@ public sealed partial class SchedulerLoop
     }
 
     /// <summary>
-    /// The deploy plan of a cluster's current spec: one serial phase running every wanted node at the current
-    /// generation (first deploy, scale up, and rolling update: one node at a time, each healthy before the next),
-    /// then a serial phase removing nodes past the count, highest first (scale down, delete). Steps that carry
-    /// over keep their progress.
+    /// The deploy plan of the cluster's current spec, as its kind's planner builds it (for GENERIC: one serial
+    /// phase running every wanted node at the current generation, then the surplus removed highest first), with
+    /// the progress of the steps that carry over.
     /// </summary>
     private void RebuildDeployPlan(ClusterRecord cluster)
     {
-        var key = StatePaths.PlanKey(cluster.Name, DeployPlan);
-        _plans.TryGetValue(key, out var old);
-        var oldSteps = old?.Steps.ToDictionary(s => s.Name, StringComparer.Ordinal) ?? [];
-        var count = cluster.Deleting ? 0 : cluster.Spec.CountOrZero();
-        var run = new List<Step>();
-        for (var i = 0; i < count; i++)
-        {
-            var name = NodeName(cluster.Name, i);
-            run.Add(Carry(oldSteps, new Step { Name = name, Action = new RunNode(name) }));
-        }
-
-        var remove = new List<Step>();
-        foreach (var node in NodesOf(cluster.Name).Where(n => n.Index >= count).OrderByDescending(n => n.Index))
-        {
-            remove.Add(Carry(oldSteps, new Step { Name = "remove-" + node.Name, Action = new RemoveNode(node.Name, ServiceKinds.LeaveOperation(cluster.Spec.Kind)) }));
-        }
-
-        var phases = new List<Phase>();
-        if (run.Count > 0)
-        {
-            phases.Add(new Phase { Name = "nodes", Strategy = Strategy.Serial, Steps = run });
-        }
-
-        if (remove.Count > 0)
-        {
-            phases.Add(new Phase { Name = "scale-down", Strategy = Strategy.Serial, Steps = remove });
-        }
-
-        Save(new Plan
-        {
-            Name = DeployPlan,
-            Cluster = cluster.Name,
-            Strategy = Strategy.Serial,
-            Interrupted = old?.Interrupted ?? false,
-            Created = Now,
-            Phases = phases,
-        });
-    }
-
-    /// <summary>A step of the same name and action as before keeps its progress (a RunNode that was complete is checked again).</summary>
-    private static Step Carry(Dictionary<string, Step> old, Step fresh)
-    {
-        if (!old.TryGetValue(fresh.Name, out var previous) || previous.Action != fresh.Action)
-        {
-            return fresh;
-        }
-
-        return new Step
-        {
-            Name = fresh.Name,
-            Action = fresh.Action,
-            Status = previous.Status == StepStatus.Complete && fresh.Action is RunNode ? StepStatus.Pending : previous.Status,
-            Message = previous.Message,
-            Started = previous.Started,
-            Finished = previous.Finished,
-            Deadline = previous.Deadline,
-            RequestId = previous.RequestId,
-            Restarts = previous.Restarts,
-            Baseline = previous.Baseline,
-        };
+        _plans.TryGetValue(StatePaths.PlanKey(cluster.Name, DeployPlan), out var old);
+        Save(PlannerOf(cluster).DeployPlan(Context(cluster), old));
     }
 
     /// <summary>A deleted cluster goes once its last node and ledger entry are gone.</summary>
@@ -590,7 +539,7 @@ public sealed partial class SchedulerLoop
         _ => node.Phase.ToString(),
     };
 
-    public static string NodeName(string cluster, int index) => $"{cluster}-{index.ToString(CultureInfo.InvariantCulture)}";
+    public static string NodeName(string cluster, int index) => DeployPlans.NodeName(cluster, index);
 
     private static int IndexOf(string node)
     {

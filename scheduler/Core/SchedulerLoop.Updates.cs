@@ -81,7 +81,7 @@ public sealed partial class SchedulerLoop
         if (phase == NodePhase.Running)
         {
             var healthy = next.Healthy == true || (_clusters.TryGetValue(node.Cluster, out var c) && !c.Spec.ExpectsHealth());
-            next = next with { LostSince = null, Failures = healthy ? 0 : next.Failures, NotBefore = null };
+            next = next with { LostSince = null, Failures = healthy ? 0 : next.Failures, NotBefore = null, Previous = healthy ? null : next.Previous };
         }
         else if (phase == NodePhase.Lost)
         {
@@ -135,7 +135,17 @@ public sealed partial class SchedulerLoop
                     GiveUp(entry);
                 }
 
-                return node with { Phase = NodePhase.Pending, Reservation = null, ReplacedFrom = node.AgentId, AgentId = null, Hostname = null, Ports = new Dictionary<string, int>(), Goal = NodeGoal.Run };
+                return node with
+                {
+                    Phase = NodePhase.Pending,
+                    Reservation = null,
+                    ReplacedFrom = node.AgentId,
+                    AgentId = null,
+                    Hostname = null,
+                    Ports = new Dictionary<string, int>(),
+                    Goal = NodeGoal.Run,
+                    Previous = node.Previous ?? AddressOf(node),
+                };
             case NodeGoal.Restart:
                 return node with { Phase = node.Reservation is null ? NodePhase.Pending : NodePhase.Stopped, Goal = NodeGoal.Run };
             default:
@@ -337,6 +347,9 @@ public sealed partial class SchedulerLoop
     }
 
     private static string Subject(NodeRecord node) => $"{node.Cluster}/{node.Name}";
+
+    /// <summary>Where the node runs (or ran), if it was ever placed.</summary>
+    private static NodeAddress? AddressOf(NodeRecord node) => node.Hostname is { } host && node.Incarnation > 0 ? new NodeAddress(host, node.Ports) : null;
 }
 
 /// <summary>Mesos' names of task states (TASK_RUNNING), as operators know them.</summary>

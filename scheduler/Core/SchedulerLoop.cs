@@ -353,6 +353,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
         Consider(_reconcileDue);
         Consider(_implicitReconcileDue);
+        Consider(PlannerWakeUp());
         foreach (var plan in _plans.Values.Where(p => !p.Interrupted))
         {
             foreach (var step in plan.Steps.Where(s => s.Status == StepStatus.InProgress))
@@ -394,6 +395,6 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
             await ReconcileImplicitlyAsync().ConfigureAwait(false);
         }
 
-        // Waits, backoffs and replace_after are looked at by the plan engine after every event.
+        // Waits, backoffs, replace_after and the planners' own times are looked at by the plan engine after every event.
     }
 }

@@ -69,6 +69,18 @@ public sealed record ClusterSpec
 
     /// <summary>The ZooKeeper the nodes register their endpoints in (absent: the scheduler's own).</summary>
     public RegistrySpec? Zookeeper { get; set; }
+
+    /// <summary>CASSANDRA only: seeds, bootstrap gap, JVM options, repair schedule.</summary>
+    public CassandraSpec? Cassandra { get; set; }
+
+    /// <summary>RIAK only: the OTP release (whether nodes resolve peers through Drover's EPMD module).</summary>
+    public RiakSpec? Riak { get; set; }
+
+    /// <summary>DRILL only: the query scale factor and the drillbit bounds.</summary>
+    public DrillSpec? Drill { get; set; }
+
+    /// <summary>QUOBYTE only (required there): hosts, services, devices, per-service resources.</summary>
+    public QuobyteSpec? Quobyte { get; set; }
 }
 
 /// <summary>Per-node resources, in Mesos' units: cpus, MB of memory and disk.</summary>

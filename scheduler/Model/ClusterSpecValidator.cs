@@ -67,7 +67,10 @@ public static partial class ClusterSpecValidator
 
         if (spec.Count is not { } count)
         {
-            Error("count", "required");
+            if (spec.Kind != ClusterKind.Quobyte)
+            {
+                Error("count", "required");
+            }
         }
         else if (count is < 0 or > SpecLimits.MaxCount)
         {
@@ -84,6 +87,7 @@ public static partial class ClusterSpecValidator
         ValidateHealth(spec, Error, errors);
         ValidateRestartPolicy(spec.RestartPolicy, Error, errors);
         ValidateRegistry(spec.Zookeeper, Error, errors);
+        ValidateKindSections(spec, errors);
         return errors;
     }
 
@@ -176,7 +180,7 @@ public static partial class ClusterSpecValidator
             return;
         }
 
-        foreach (var required in ServiceKinds.RequiredPorts(spec.Kind))
+        foreach (var required in ServiceKinds.RequiredSpecPorts(spec.Kind))
         {
             if (!names.Contains(required))
             {
@@ -184,13 +188,13 @@ public static partial class ClusterSpecValidator
             }
         }
 
-        foreach (var fixedName in ServiceKinds.FixedPorts(spec.Kind))
+        foreach (var fixedName in ServiceKinds.FixedPorts(spec))
         {
             for (var i = 0; i < spec.Ports.Count; i++)
             {
                 if (spec.Ports[i]?.Name == fixedName && spec.Ports[i].Port is null)
                 {
-                    error($"ports[{i}].port", $"the '{fixedName}' port must be a fixed number, the same on every agent: stock Erlang dials a remote node's host at its own ERL_EPMD_PORT");
+                    error($"ports[{i}].port", $"the '{fixedName}' port must be a fixed number, the same on every agent: stock Erlang dials a remote node's host at its own ERL_EPMD_PORT (with riak.otp_release 21 or later the nodes use Drover's EPMD module and any port will do)");
                 }
             }
         }

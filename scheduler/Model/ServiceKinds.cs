@@ -18,10 +18,25 @@ public static class ServiceKinds
     };
 
     /// <summary>
-    /// Ports whose number must be the same on every agent. Stock Erlang dials a remote node's host at its own
-    /// ERL_EPMD_PORT (README, "Standalone cEPMD"), so a Riak cluster's cEPMDs must share one port number.
+    /// Ports the spec must name: every required port but QUOBYTE's, whose services each get their own set
+    /// (rpc, http, and api or webconsole) from the Quobyte planner; a QUOBYTE spec names a port only to fix its number.
     /// </summary>
-    public static IReadOnlyList<string> FixedPorts(ClusterKind kind) => kind == ClusterKind.Riak ? ["epmd"] : [];
+    public static IReadOnlyList<string> RequiredSpecPorts(ClusterKind kind) => kind == ClusterKind.Quobyte ? [] : RequiredPorts(kind);
+
+    /// <summary>
+    /// Ports whose number must be the same on every agent. Stock Erlang dials a remote node's host at its own
+    /// ERL_EPMD_PORT (README, "Standalone cEPMD"), so a Riak cluster's cEPMDs must share one port number, unless
+    /// its OTP release loads Drover's EPMD module (21 or later), which asks the node's own cEPMD for every peer.
+    /// </summary>
+    public static IReadOnlyList<string> FixedPorts(ClusterSpec spec) =>
+        spec.Kind == ClusterKind.Riak && !UsesEpmdModule(spec) ? ["epmd"] : [];
+
+    /// <summary>The first OTP release whose nodes can resolve peers through an EPMD module's address_please/3.</summary>
+    public const int EpmdModuleOtpRelease = 21;
+
+    /// <summary>Whether the cluster's Riak nodes load drover_epmd (riak.otp_release 21 or later).</summary>
+    public static bool UsesEpmdModule(ClusterSpec spec) =>
+        spec.Kind == ClusterKind.Riak && spec.Riak?.OtpRelease is >= EpmdModuleOtpRelease;
 
     /// <summary>
     /// The admin operation a node runs to leave its cluster before its task is killed (scale down), or null

@@ -3,6 +3,7 @@ using Drover.Mesos.Resources;
 using Drover.Mesos.V1;
 using Drover.Scheduler.Configuration;
 using Drover.Scheduler.Model;
+using Drover.Scheduler.Plans;
 using Drover.Scheduler.State;
 using Google.Protobuf;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
@@ -110,10 +111,10 @@ public sealed class NodeTasks(SchedulerOptions options)
     /// The node's task on its reservation <paramref name="reserved"/> (as offered, or as it will be after RESERVE
     /// and CREATE): the executor takes its share of cpus, mem and disk; the task the rest, the volume and the ports.
     /// </summary>
-    public TaskInfo Task(ClusterRecord cluster, NodeRecord node, ResourceSet reserved, string frameworkId, string agentId)
+    public TaskInfo Task(ClusterRecord cluster, NodeRecord node, NodeShape shape, ResourceSet reserved, string frameworkId, string agentId, Action<V1.NodeSpec>? decorate = null)
     {
         var spec = cluster.Spec;
-        var resources = spec.Resources!;
+        var resources = shape.Resources;
         var taskId = node.TaskId ?? throw new InvalidOperationException("the node has no task id");
         var executor = new ExecutorInfo
         {
@@ -143,7 +144,7 @@ public sealed class NodeTasks(SchedulerOptions options)
             TaskId = new TaskID { Value = taskId },
             AgentId = new AgentID { Value = agentId },
             Executor = executor,
-            Data = NodeSpecOf(cluster, node).ToByteString(),
+            Data = NodeSpecOf(cluster, node, shape, decorate).ToByteString(),
             KillPolicy = new KillPolicy { GracePeriod = new DurationInfo { Nanoseconds = spec.KillGracePeriodOrDefault().Ticks * 100 } },
             Labels = new Labels(),
         };
@@ -164,7 +165,7 @@ public sealed class NodeTasks(SchedulerOptions options)
         if (node.Ports.Count > 0)
         {
             task.Discovery = new DiscoveryInfo { Visibility = DiscoveryInfo.Types.Visibility.Framework, Name = task.Name, Ports = new Ports() };
-            foreach (var port in spec.Ports)
+            foreach (var port in shape.Ports)
             {
                 if (node.Ports.TryGetValue(port.Name, out var number))
                 {
@@ -177,7 +178,7 @@ public sealed class NodeTasks(SchedulerOptions options)
     }
 
     /// <summary>What the executor's personality runs (proto/drover/v1/node_spec.proto).</summary>
-    public V1.NodeSpec NodeSpecOf(ClusterRecord cluster, NodeRecord node)
+    public V1.NodeSpec NodeSpecOf(ClusterRecord cluster, NodeRecord node, NodeShape shape, Action<V1.NodeSpec>? decorate = null)
     {
         var spec = cluster.Spec;
         var nodeSpec = new V1.NodeSpec
@@ -189,8 +190,13 @@ public sealed class NodeTasks(SchedulerOptions options)
             InstallDir = spec.Service.InstallDir,
             JavaHome = spec.Service.JavaHome,
         };
-        nodeSpec.RequiredPorts.AddRange(ServiceKinds.RequiredPorts(spec.Kind));
+        nodeSpec.RequiredPorts.AddRange(shape.RequiredPorts);
         foreach (var (key, value) in spec.Config)
+        {
+            nodeSpec.Config[key] = value;
+        }
+
+        foreach (var (key, value) in shape.Config)
         {
             nodeSpec.Config[key] = value;
         }
@@ -239,6 +245,7 @@ public sealed class NodeTasks(SchedulerOptions options)
             };
         }
 
+        decorate?.Invoke(nodeSpec);
         return nodeSpec;
     }
 

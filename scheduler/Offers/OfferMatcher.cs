@@ -9,16 +9,19 @@ namespace Drover.Scheduler.Offers;
 /// <summary>What one node asks of an agent: its task's and its executor's resources, and its ports.</summary>
 public sealed record NodeNeeds(double Cpus, double Mem, double Disk, double Volume, IReadOnlyList<PortSpec> Ports)
 {
-    public static NodeNeeds Of(ClusterSpec spec, Configuration.SchedulerOptions options)
-    {
-        var resources = spec.Resources!;
-        return new NodeNeeds(
-            resources.Cpus!.Value + options.ExecutorCpus,
-            resources.Mem!.Value + options.ExecutorMem,
-            resources.Disk + options.ExecutorDisk,
-            resources.Volume,
-            spec.Ports);
-    }
+    public static NodeNeeds Of(ClusterSpec spec, Configuration.SchedulerOptions options) =>
+        Of(spec.Resources!, spec.Ports, options);
+
+    /// <summary>What a node of this shape needs (its kind may shape nodes differently from the spec: Quobyte's services).</summary>
+    public static NodeNeeds Of(Plans.NodeShape shape, Configuration.SchedulerOptions options) =>
+        Of(shape.Resources, shape.Ports, options);
+
+    private static NodeNeeds Of(NodeResources resources, IReadOnlyList<PortSpec> ports, Configuration.SchedulerOptions options) => new(
+        resources.Cpus!.Value + options.ExecutorCpus,
+        resources.Mem!.Value + options.ExecutorMem,
+        resources.Disk + options.ExecutorDisk,
+        resources.Volume,
+        ports);
 }
 
 /// <summary>Where a node could go on an offer: the unreserved resources to reserve (allocated to the role) and its ports.</summary>

@@ -120,6 +120,9 @@ public sealed record ClusterView
     public required IReadOnlyList<NodeView> Nodes { get; init; }
 
     public required IReadOnlyList<PlanView> Plans { get; init; }
+
+    /// <summary>The kind's own view (repair schedule and history, ring members, dataset and drillbits, versions), if it has one.</summary>
+    public ServiceView? Service { get; init; }
 }
 
 public sealed record NodeView
@@ -158,6 +161,9 @@ public sealed record NodeView
 
     /// <summary>The cluster generation (configuration) the task runs.</summary>
     public long Generation { get; init; }
+
+    /// <summary>The service version the task runs.</summary>
+    public string? Version { get; init; }
 
     public DateTimeOffset? LostSince { get; init; }
 
@@ -198,7 +204,7 @@ public sealed record StepView
 
     public required StepStatus Status { get; init; }
 
-    /// <summary>The kind of action: run_node, restart_node, replace_node, remove_node, admin, wait.</summary>
+    /// <summary>The kind of action: run_node, restart_node, replace_node, remove_node, admin, wait, service:&lt;operation&gt;.</summary>
     public required string Action { get; init; }
 
     public string? Node { get; init; }

@@ -146,6 +146,9 @@ public sealed class Step
     /// <summary>What the step measures progress against (a node's incarnation or placements when it started).</summary>
     public long? Baseline { get; set; }
 
+    /// <summary>A service step's attempts so far that asked to be tried again (its planner bounds them).</summary>
+    public int Attempts { get; set; }
+
     /// <summary>Back to the start (operator's "restart step").</summary>
     public void Reset()
     {
@@ -156,6 +159,7 @@ public sealed class Step
         Deadline = null;
         RequestId = null;
         Baseline = null;
+        Attempts = 0;
         Restarts++;
     }
 }

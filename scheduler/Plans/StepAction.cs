@@ -14,6 +14,7 @@ namespace Drover.Scheduler.Plans;
 [JsonDerivedType(typeof(RemoveNode), "remove_node")]
 [JsonDerivedType(typeof(AdminStep), "admin")]
 [JsonDerivedType(typeof(WaitStep), "wait")]
+[JsonDerivedType(typeof(ServiceStep), "service")]
 public abstract record StepAction
 {
     /// <summary>The node the step acts on, if any.</summary>
@@ -60,3 +61,17 @@ public sealed record AdminStep(string NodeName, string Operation, IReadOnlyDicti
 
 /// <summary>A pause (e.g. a gap between bootstraps), timed by the scheduler's TimeProvider.</summary>
 public sealed record WaitStep(TimeSpan Duration) : StepAction;
+
+/// <summary>
+/// A step whose meaning belongs to the cluster's kind (<see cref="IServicePlanner"/>): when it starts, the planner
+/// decides which node gets which admin operation with which arguments, or that the step waits, or that there is
+/// nothing to do; when the executor answers, the planner decides whether it is done, tried again later, or failed,
+/// and what the cluster learnt (ring members, repair results, host ids). <paramref name="Operation"/> names the
+/// step's purpose to its planner (e.g. join, commit, repair, gap); <paramref name="NodeName"/> the node it is
+/// about, if any (not necessarily the one the operation runs on). With <paramref name="Leaves"/> the node is
+/// marked leaving before the operation is sent, so that its task ending afterwards is not taken for a failure.
+/// </summary>
+public sealed record ServiceStep(string? NodeName, string Operation, bool Leaves = false) : StepAction
+{
+    public override string? Node => NodeName;
+}

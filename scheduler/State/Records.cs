@@ -35,6 +35,9 @@ public sealed record ClusterRecord
     /// <summary>The operator deleted the cluster: its nodes leave; the record goes with the last of them.</summary>
     public bool Deleting { get; init; }
 
+    /// <summary>What the kind's planner has learnt and decided (repair history, ring members, dataset size, versions).</summary>
+    public ServiceState Service { get; init; } = new();
+
     [JsonIgnore]
     public string Name => Spec.Name;
 }
@@ -98,9 +101,21 @@ public sealed record NodeRecord
     /// <summary>The agent a replaced node left: its next placement goes elsewhere.</summary>
     public string? ReplacedFrom { get; init; }
 
+    /// <summary>The service version the current (or next) task runs (the spec's version at its launch).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>
+    /// Where the node ran before it was placed afresh (replaced, or its agent gone), until it is healthy at its new
+    /// place: what a kind needs to take over the old node's identity (Cassandra's replace_address_first_boot).
+    /// </summary>
+    public NodeAddress? Previous { get; init; }
+
     [JsonIgnore]
     public string Key => StatePaths.NodeKey(Cluster, Name);
 }
+
+/// <summary>A node's address on an agent: the agent's hostname and the node's named ports there.</summary>
+public sealed record NodeAddress(string Host, IReadOnlyDictionary<string, int> Ports);
 
 [JsonConverter(typeof(JsonStringEnumConverter<LedgerState>))]
 public enum LedgerState
@@ -204,6 +219,7 @@ public sealed record PlanRecord
                 RequestId = s.RequestId,
                 Restarts = s.Restarts,
                 Baseline = s.Baseline,
+                Attempts = s.Attempts,
             })],
         })],
     };
@@ -231,6 +247,7 @@ public sealed record PlanRecord
                 RequestId = s.RequestId,
                 Restarts = s.Restarts,
                 Baseline = s.Baseline,
+                Attempts = s.Attempts,
             })],
         })],
     };
@@ -266,6 +283,8 @@ public sealed record StepRecord
     public int Restarts { get; init; }
 
     public long? Baseline { get; init; }
+
+    public int Attempts { get; init; }
 }
 
 /// <summary>Everything loaded at start (or takeover).</summary>

@@ -21,13 +21,39 @@ internal sealed class RiakAdmin(RiakSettings settings, IReadOnlyList<KeyValuePai
     private static readonly TimeSpan StagingTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
 
+    public const string WithArgument = "with";
+
     public IReadOnlyList<AdminOperation> Operations() =>
     [
         new("cluster-join", $"Stage joining this node to the cluster of argument '{NodeArgument}' (name@host of a member); then cluster-plan and cluster-commit.", StagingTimeout, JoinAsync),
         Fixed("cluster-plan", "Show the staged cluster changes; Riak commits only a plan that was shown.", QueryTimeout, "cluster", "plan"),
         Fixed("cluster-commit", "Commit the staged cluster changes.", StagingTimeout, "cluster", "commit"),
         Fixed("ringready", "Whether every member is up and agrees on the ring.", QueryTimeout, "ringready"),
+        Fixed("cluster-leave", "Stage this node's leaving the cluster; after plan and commit it hands its partitions off, then stops.", StagingTimeout, "cluster", "leave"),
+        new("cluster-force-remove", $"Stage removing the member of argument '{NodeArgument}' (name@host), which is down, without a handoff.", StagingTimeout,
+            (arguments, cancellation) => Named(arguments, cancellation, [NodeArgument], names => ["cluster", "force-remove", names[0]])),
+        new("cluster-force-replace", $"Stage replacing the member of argument '{NodeArgument}' (down) by argument '{WithArgument}' (a node that joined), which takes its partitions.", StagingTimeout,
+            (arguments, cancellation) => Named(arguments, cancellation, [NodeArgument, WithArgument], names => ["cluster", "force-replace", names[0], names[1]])),
+        Fixed("transfers", "The partition handoffs in progress (riak-admin transfers).", QueryTimeout, "transfers"),
     ];
+
+    /// <summary>An operation whose arguments are node names (checked: each goes to riak-admin as one argv word).</summary>
+    private Task<AdminResult> Named(IReadOnlyDictionary<string, string> arguments, CancellationToken cancellation, string[] names, Func<string[], string[]> command)
+    {
+        var values = new string[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (!arguments.TryGetValue(names[i], out var value) || !IsNodeName(value))
+            {
+                return Task.FromResult(new AdminResult(false, $"argument '{names[i]}' must be a Riak node name (name@host){(value is null ? "" : $", not '{value}'")}"));
+            }
+
+            values[i] = value;
+        }
+
+        var rest = arguments.Where(kv => !names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return RunAsync(rest, command(values), StagingTimeout, cancellation);
+    }
 
     /// <summary>An operation without arguments: always the same command.</summary>
     private AdminOperation Fixed(string name, string description, TimeSpan timeout, params string[] command) =>

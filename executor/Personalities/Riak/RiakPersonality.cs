@@ -21,8 +21,10 @@ namespace Drover.Executor.Personalities.Riak;
 /// `RUNNER_ETC_DIR=` line changed to that `${RUNNER_ETC_DIR:-…}` form once, when the install is made.</para>
 /// <para><b>NodeSpec.config</b>: `cookie` (distributed_cookie; default <see cref="RiakSettings.DefaultCookie"/>),
 /// `ring_size` (default 64, a power of 2 from 8 to 1024), `storage_backend` (default bitcask), `listen_address`
-/// (default 0.0.0.0), `admin_command` (riak-admin or "riak admin"), `riak.conf.&lt;key&gt;` for any other riak.conf
-/// key, and the `health.*` timing keys. Other keys are not read.</para>
+/// (default 0.0.0.0), `admin_command` (riak-admin or "riak admin"), `otp_release` (21 or later: the node loads
+/// Drover's EPMD module through ERL_FLAGS, `-epmd_module drover_epmd -pa &lt;dir&gt;`, and reaches peers whatever
+/// their epmd port), `riak.conf.&lt;key&gt;` for any other riak.conf key, and the `health.*` timing keys. Other keys
+/// are not read.</para>
 /// <para><b>Stopping.</b> No stop step: since OTP 19 an Erlang node answers SIGTERM with init:stop(), the
 /// orderly shutdown `riak stop` asks for through nodetool; leaving the cluster (`cluster leave`) is a
 /// membership change an operator decides, not a side effect of a kill.</para>
@@ -111,6 +113,15 @@ public sealed class RiakPersonality : IPersonality
         if (!context.Environment.ContainsKey("HOME"))
         {
             environment["HOME"] = context.Sandbox;
+        }
+
+        if (settings.EpmdModuleDirectory is { } directory)
+        {
+            // erlexec adds ERL_FLAGS to every erl it starts: the node, and riak-admin's nodetool alike.
+            var flags = $"-epmd_module {RiakSettings.EpmdModule} -pa {directory}";
+            environment["ERL_FLAGS"] = context.Environment.TryGetValue("ERL_FLAGS", out var existing) && existing.Trim().Length > 0
+                ? existing.Trim() + " " + flags
+                : flags;
         }
 
         return environment;

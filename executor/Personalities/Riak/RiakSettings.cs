@@ -27,6 +27,16 @@ internal sealed record RiakSettings
     public const string StorageBackendKey = "storage_backend";
     public const string ListenAddressKey = "listen_address";
     public const string AdminCommandKey = "admin_command";
+    public const string OtpReleaseKey = "otp_release";
+
+    /// <summary>The first OTP release whose nodes resolve peers through an EPMD module's address_please/3.</summary>
+    public const int EpmdModuleOtpRelease = 21;
+
+    /// <summary>The EPMD module shipped beside drover-executor (packaging/erlang/drover_epmd.erl, compiled when packaging).</summary>
+    public const string EpmdModule = "drover_epmd";
+
+    /// <summary>Where drover_epmd.beam is when it is not beside the executor binary (tests, odd layouts).</summary>
+    public const string EpmdModuleDirectoryVariable = "DROVER_EPMD_MODULE_DIR";
 
     /// <summary>NodeSpec.config keys with this prefix become riak.conf lines: `riak.conf.search = on` → `search = on`.</summary>
     public const string ConfPrefix = "riak.conf.";
@@ -107,6 +117,12 @@ internal sealed record RiakSettings
     /// <summary>Extra riak.conf lines from NodeSpec.config (<see cref="ConfPrefix"/>), in key order.</summary>
     public required IReadOnlyList<KeyValuePair<string, string>> Overrides { get; init; }
 
+    /// <summary>
+    /// The directory of drover_epmd.beam when the node loads Drover's EPMD module (NodeSpec.config otp_release 21 or
+    /// later), null otherwise: then the node resolves peers as stock Erlang does, at its own ERL_EPMD_PORT on their host.
+    /// </summary>
+    public string? EpmdModuleDirectory { get; init; }
+
     public static RiakSettings From(PersonalityContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -131,7 +147,44 @@ internal sealed record RiakSettings
             DataDirectory = context.DataDirectory,
             AdminPrefix = ReadAdminPrefix(context, install),
             Overrides = ReadOverrides(context),
+            EpmdModuleDirectory = ReadEpmdModule(context),
         };
+    }
+
+    /// <summary>
+    /// From OTP 21 an Erlang node can load an EPMD module that answers address_please/3 with the peer's port: ours
+    /// asks the node's own cEPMD, which knows the whole cluster, so peers are reached whatever their epmd port. The
+    /// module ships beside drover-executor (or DROVER_EPMD_MODULE_DIR); it is read through ReadInstallFile only to
+    /// know that it is there.
+    /// </summary>
+    private static string? ReadEpmdModule(PersonalityContext context)
+    {
+        if (!context.Node.Config.TryGetValue(OtpReleaseKey, out var text))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var release) || release is < 16 or > 99)
+        {
+            throw new LaunchException($"NodeSpec.config['{OtpReleaseKey}'] = '{text}' is not an OTP release (16..99: the major release the installed Riak runs on)");
+        }
+
+        if (release < EpmdModuleOtpRelease)
+        {
+            return null;
+        }
+
+        var directory = (context.Environment.TryGetValue(EpmdModuleDirectoryVariable, out var configured) && configured.Length > 0
+            ? configured
+            : AppContext.BaseDirectory).TrimEnd('/');
+        if (!Path.IsPathRooted(directory) || directory.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new LaunchException($"the EPMD module's directory '{directory}' must be an absolute path without spaces (it goes into ERL_FLAGS)");
+        }
+
+        return context.ReadInstallFile($"{directory}/{EpmdModule}.beam") is null
+            ? throw new LaunchException($"{EpmdModule}.beam is missing from {directory} (packaging/publish-executor.sh ships it beside drover-executor; {EpmdModuleDirectoryVariable} points elsewhere): an OTP {release} node needs it to reach peers on other cEPMD ports")
+            : directory;
     }
 
     /// <summary>

@@ -30,11 +30,12 @@ internal sealed class ZkCepmd : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
-    public static async Task<ZkCepmd> StartAsync(RegistryOptions options, string cluster, string? host = "127.0.0.1", int port = 0, TimeSpan? operationTimeout = null)
+    /// <param name="bind">The address it listens on (default 127.0.0.1; another loopback address stands for another agent).</param>
+    public static async Task<ZkCepmd> StartAsync(RegistryOptions options, string cluster, string? host = "127.0.0.1", int port = 0, TimeSpan? operationTimeout = null, IPAddress? bind = null)
     {
         var registry = new ZooKeeperEpmdRegistry(options, cluster, operationTimeout: operationTimeout);
         var server = new EpmdServer(new EpmdServerOptions { Host = host }, registry);
-        await server.StartAsync(new IPEndPoint(IPAddress.Loopback, port));
+        await server.StartAsync(new IPEndPoint(bind ?? IPAddress.Loopback, port));
         return new ZkCepmd(server, registry);
     }
 

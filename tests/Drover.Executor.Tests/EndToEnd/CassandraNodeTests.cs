@@ -38,7 +38,7 @@ public sealed class CassandraNodeTests : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task Cassandra_node_is_healthy_over_JMX_runs_cleanup_and_drains_before_SIGTERM()
+    public async Task Cassandra_node_is_healthy_over_JMX_runs_cleanup_repair_host_id_removenode_and_drains_before_SIGTERM()
     {
         await using var h = await StartAsync();
         var java = File.ResolveLinkTarget("/usr/bin/java", returnFinalTarget: true)?.FullName ?? "/usr/bin/java";
@@ -51,6 +51,8 @@ public sealed class CassandraNodeTests : IAsyncLifetime
             JavaHome = Path.GetDirectoryName(Path.GetDirectoryName(java))!,
         };
         node.Seeds.Add("127.0.0.1");
+        // What the scheduler gives a node that takes over a dead one's tokens (cassandra-env.sh appends JVM_EXTRA_OPTS).
+        node.Environment["JVM_EXTRA_OPTS"] = "-Dcassandra.replace_address_first_boot=10.9.8.7";
         node.Config["health.delay"] = "0secs";
         node.Config["health.interval"] = "300ms";
         node.Config["health.timeout"] = "10secs";
@@ -69,10 +71,26 @@ public sealed class CassandraNodeTests : IAsyncLifetime
         Assert.Equal(native.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)root["native_transport_port"]).Value);
         Assert.Equal(storage.ToString(System.Globalization.CultureInfo.InvariantCulture), ((YamlScalarNode)root["storage_port"]).Value);
 
-        await h.Agent.SendMessageAsync(new AdminRequest { RequestId = "c1", TaskId = "cass-1", Operation = "cleanup" }.ToByteString());
-        await Eventually.TrueAsync(() => h.Agent.Messages.Count >= 1, "the cleanup reply", WaitTimeout);
-        var reply = AdminReply.Parser.ParseFrom(h.Agent.Messages[0]);
+        var reply = await AdminAsync(h, "c1", "cleanup");
         Assert.True(reply.Outcome == AdminReply.Types.Outcome.Succeeded, $"{reply.Outcome}: {reply.Output}");
+
+        // The scheduler's Host ID (through the JMX helper), repair of the primary range, removenode of a dead node's id.
+        var hostId = await AdminAsync(h, "h1", "host-id");
+        Assert.True(hostId.Outcome == AdminReply.Types.Outcome.Succeeded && Guid.TryParse(hostId.Output, out _), $"{hostId.Outcome}: {hostId.Output}");
+        var repair = await AdminAsync(h, "r1", "repair", ("primary_range", "true"));
+        Assert.True(repair.Outcome == AdminReply.Types.Outcome.Succeeded, $"{repair.Outcome}: {repair.Output}");
+        Assert.Contains("primaryRange=true", repair.Output, StringComparison.Ordinal);
+        var dead = Guid.NewGuid().ToString();
+        var removed = await AdminAsync(h, "x1", "removenode", ("host_id", dead));
+        Assert.True(removed.Outcome == AdminReply.Types.Outcome.Succeeded, $"{removed.Outcome}: {removed.Output}");
+        Assert.Contains("Removed " + dead, removed.Output, StringComparison.Ordinal);
+        var self = await AdminAsync(h, "x2", "removenode", ("host_id", hostId.Output));
+        Assert.Equal(AdminReply.Types.Outcome.Failed, self.Outcome);
+        Assert.Contains("Cannot remove self", self.Output, StringComparison.Ordinal);
+        var bad = await AdminAsync(h, "x3", "removenode", ("host_id", "-h evil"));
+        Assert.Equal(AdminReply.Types.Outcome.Failed, bad.Outcome);
+        Assert.Contains("a UUID", bad.Output, StringComparison.Ordinal);
+        Assert.Contains("replace_address_first_boot 10.9.8.7", File.ReadAllText(Path.Combine(h.Sandbox, "tasks", "cass-1", "stdout")), StringComparison.Ordinal);
 
         await h.KillAsync("cass-1");
         await h.WaitForStateAsync("cass-1", TaskState.TaskKilled);
@@ -80,5 +98,22 @@ public sealed class CassandraNodeTests : IAsyncLifetime
         Assert.Contains("stopping gracefully first: drain", log, StringComparison.Ordinal);
         Assert.Contains("stop step 'drain' done", log, StringComparison.Ordinal);
         Assert.DoesNotContain("SIGKILL to its session", log, StringComparison.Ordinal);
+    }
+
+    private static async Task<AdminReply> AdminAsync(ExecutorHarness h, string id, string operation, params (string Name, string Value)[] arguments)
+    {
+        var request = new AdminRequest { RequestId = id, TaskId = "cass-1", Operation = operation };
+        foreach (var (name, value) in arguments)
+        {
+            request.Arguments[name] = value;
+        }
+
+        await h.Agent.SendMessageAsync(request.ToByteString());
+        AdminReply? reply = null;
+        await Eventually.TrueAsync(
+            () => (reply = h.Agent.Messages.Select(m => AdminReply.Parser.ParseFrom(m)).FirstOrDefault(r => r.RequestId == id)) is not null,
+            $"the {operation} reply",
+            WaitTimeout);
+        return reply!;
     }
 }

@@ -62,4 +62,101 @@ public sealed class RiakNodeTests(ZooKeeperServerFixture zookeeper) : IClassFixt
         Assert.Equal(2, h.UpdatesOf("riak1").Count(u => u.State == TaskState.TaskRunning && u.HasHealthy && !u.Healthy));
         await Eventually.TrueAsync(async () => await reader.ExistsAsync(epmd) is null, "the cEPMD registration to go with the node", WaitTimeout);
     }
+
+    /// <summary>
+    /// Two agents (hostnames 127.0.0.1 and 127.0.0.2), each executor's cEPMD on its own random port: with
+    /// otp_release 25 the personality loads drover_epmd.beam (shipped beside the published executor) through ERL_FLAGS
+    /// (the Erlang emulator's own argv shows it), and riak2@127.0.0.2 joins riak1@127.0.0.1, plan, commit, ringready.
+    /// On one machine both cEPMDs listen on every loopback address, so stock nodes would manage too: that the module
+    /// is what makes different ports work across hosts is proven in Drover.Epmd.Tests (EpmdModuleTests).
+    /// </summary>
+    [Fact]
+    public async Task Riak_nodes_on_two_agents_with_their_own_cEPMD_ports_join_through_the_EPMD_module()
+    {
+        var framework = "fw-" + Guid.NewGuid().ToString("N")[..8];
+        await using var one = await StartAsync(hostname: "127.0.0.1");
+        await using var two = await StartAsync(hostname: "127.0.0.2");
+        NodeSpec Node(string name)
+        {
+            var node = new NodeSpec
+            {
+                Cluster = "kv",
+                Node = name,
+                Kind = ServiceKind.Riak,
+                InstallDir = _riak.Directory,
+                Zookeeper = new ZooKeeperSpec { Connect = zookeeper.Server.ConnectString, Root = "/drover", Framework = framework },
+            };
+            node.Config["otp_release"] = "25";
+            node.Config["health.delay"] = "0secs";
+            node.Config["health.interval"] = "300ms";
+            node.Config["health.grace"] = "60secs";
+            return node;
+        }
+
+        var (epmd1, epmd2) = (FreePort.Next(), FreePort.Next());
+        Assert.NotEqual(epmd1, epmd2);
+        await one.LaunchAsync(NodeTask("riak1", Node("riak1"),
+            ("http", FreePort.Next()), ("pb", FreePort.Next()), ("handoff", FreePort.Next()), ("disterl", FreePort.Next()), ("epmd", epmd1)));
+        await two.LaunchAsync(NodeTask("riak2", Node("riak2"),
+            ("http", FreePort.Next()), ("pb", FreePort.Next()), ("handoff", FreePort.Next()), ("disterl", FreePort.Next()), ("epmd", epmd2)));
+        await one.WaitForUpdateAsync("riak1", u => u.HasHealthy && u.Healthy);
+        await two.WaitForUpdateAsync("riak2", u => u.HasHealthy && u.Healthy);
+        var emulator = EmulatorArguments("riak2@127.0.0.2");
+        Assert.Contains("-epmd_module drover_epmd", emulator, StringComparison.Ordinal);
+        Assert.Contains("-pa " + Path.GetDirectoryName(Drover.Testing.ExecutorBinary.Path()), emulator, StringComparison.Ordinal);
+
+        async Task<AdminReply> Admin(ExecutorHarness h, string task, string id, string operation, params (string Name, string Value)[] arguments)
+        {
+            var request = new AdminRequest { RequestId = id, TaskId = task, Operation = operation };
+            foreach (var (name, value) in arguments)
+            {
+                request.Arguments[name] = value;
+            }
+
+            await h.Agent.SendMessageAsync(request.ToByteString());
+            AdminReply? reply = null;
+            await Eventually.TrueAsync(
+                () => (reply = h.Agent.Messages.Select(m => AdminReply.Parser.ParseFrom(m)).FirstOrDefault(r => r.RequestId == id)) is not null,
+                $"the {operation} reply",
+                WaitTimeout);
+            return reply!;
+        }
+
+        var join = await Admin(two, "riak2", "j", "cluster-join", ("node", "riak1@127.0.0.1"));
+        Assert.True(join.Outcome == AdminReply.Types.Outcome.Succeeded, join.Output + "\n" + two.Executor.ReadStderr());
+        var plan = await Admin(one, "riak1", "p", "cluster-plan");
+        Assert.True(plan.Outcome == AdminReply.Types.Outcome.Succeeded, plan.Output);
+        Assert.Contains("riak2@127.0.0.2", plan.Output, StringComparison.Ordinal);
+        var commit = await Admin(one, "riak1", "c", "cluster-commit");
+        Assert.True(commit.Outcome == AdminReply.Types.Outcome.Succeeded, commit.Output);
+        var ready = await Admin(two, "riak2", "r", "ringready");
+        Assert.True(ready.Outcome == AdminReply.Types.Outcome.Succeeded, ready.Output);
+        Assert.Contains("riak1@127.0.0.1", ready.Output, StringComparison.Ordinal);
+        Assert.Contains("riak2@127.0.0.2", ready.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The argv of the Erlang emulator running <paramref name="node"/>, space-joined (from /proc).</summary>
+    private static string EmulatorArguments(string node)
+    {
+        foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(process, "cmdline")).Split('\0');
+                if (argv.Contains(node) && argv.Any(a => a.EndsWith("beam.smp", StringComparison.Ordinal)))
+                {
+                    return string.Join(' ', argv);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return $"(no emulator runs {node})";
+    }
 }

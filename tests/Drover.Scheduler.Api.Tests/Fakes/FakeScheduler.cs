@@ -10,7 +10,7 @@ namespace Drover.Scheduler.Api.Tests.Fakes;
 /// and the CLI are tested against the documented outcomes without Mesos. Nodes are named &lt;cluster&gt;-&lt;index&gt;,
 /// each cluster has a "deploy" plan of one step per node. Tests shape the state through the helpers.
 /// </summary>
-public sealed class FakeScheduler : ISchedulerOperations
+public sealed class FakeScheduler : ISchedulerOperations, IServiceOperations
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FakeCluster> _clusters = new(StringComparer.Ordinal);
@@ -111,6 +111,34 @@ public sealed class FakeScheduler : ISchedulerOperations
             c.Update(c.Spec with { Count = count });
             return OperationResult.Ok($"cluster '{cluster}' scales to {count}");
         }));
+
+    // ---- the kinds' operations: recorded, refused for a missing cluster or the wrong kind (no plans run here) ----
+
+    public Task<OperationResult> StartRepairAsync(string cluster, CancellationToken cancellationToken = default) =>
+        Change(cancellationToken, () => OfKind(cluster, ClusterKind.Cassandra, $"repair {cluster}", "repair round 1 started"));
+
+    public Task<OperationResult> CleanupAsync(string cluster, IReadOnlyList<string>? nodes, string? keyspace, CancellationToken cancellationToken = default) =>
+        Change(cancellationToken, () => OfKind(cluster, ClusterKind.Cassandra, $"cleanup {cluster} [{string.Join(",", nodes ?? [])}] {keyspace ?? "*"}", "cleanup started"));
+
+    public Task<OperationResult> SetDatasetSizeAsync(string cluster, double sizeMb, CancellationToken cancellationToken = default) =>
+        Change(cancellationToken, () => sizeMb < 0
+            ? OperationResult.Invalid("size_mb", "negative")
+            : OfKind(cluster, ClusterKind.Drill, $"dataset {cluster} {sizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "3 drillbit(s)"));
+
+    public Task<OperationResult> SetVersionAsync(string? cluster, string version, CancellationToken cancellationToken = default) =>
+        Change(cancellationToken, () => OfKind(cluster ?? _clusters.Values.FirstOrDefault(c => c.Spec.Kind == ClusterKind.Quobyte)?.Spec.Name ?? "", ClusterKind.Quobyte,
+            $"version {cluster ?? "-"} '{version}'", version.Length == 0 ? "stopping every service" : $"deploying {version}"));
+
+    private OperationResult OfKind(string cluster, ClusterKind kind, string call, string message) => WithCluster(cluster, c =>
+    {
+        if (c.Spec.Kind != kind)
+        {
+            return OperationResult.Conflict($"cluster {cluster} is not {kind}");
+        }
+
+        _calls.Add(call);
+        return OperationResult.Ok(message);
+    });
 
     public Task<OperationResult> InterruptPlanAsync(string cluster, string plan, CancellationToken cancellationToken = default) =>
         Change(cancellationToken, () => WithPlan(cluster, plan, p =>

@@ -450,11 +450,26 @@ public sealed class FakeMaster : IMaster
             AdminRequests.Add(request);
         }
 
-        if (AutoReplyAdmin is { } outcome)
+        if (AdminResponder?.Invoke(request) is { } answer)
         {
-            ReplyAdmin(request, outcome, "done");
+            ReplyAdmin(request, answer.Outcome, answer.Output);
+        }
+        else if (AutoReplyAdmin is { } outcome)
+        {
+            ReplyAdmin(request, outcome, OutputOf(request));
         }
     }
+
+    /// <summary>Answers an admin request its own way (null: as <see cref="AutoReplyAdmin"/> says, or not at all).</summary>
+    public Func<V1.AdminRequest, (V1.AdminReply.Types.Outcome Outcome, string Output)?>? AdminResponder { get; set; }
+
+    /// <summary>What an executor prints for the operation: Cassandra's host-id answers the task's own Host ID, stable per task.</summary>
+    public static string OutputOf(V1.AdminRequest request) =>
+        request.Operation == "host-id" ? HostIdOf(request.TaskId) : "done";
+
+    /// <summary>A Host ID per task id (a node relaunched in place keeps its data, and so its id: the test decides by task).</summary>
+    public static string HostIdOf(string taskId) =>
+        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(taskId)).AsSpan(0, 16)).ToString();
 
     public List<V1.AdminRequest> AdminRequests { get; } = [];
 

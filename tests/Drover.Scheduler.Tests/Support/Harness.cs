@@ -127,7 +127,7 @@ public sealed class Harness : IAsyncDisposable
     {
         var view = snapshot.Clusters.SingleOrDefault(c => c.Name == cluster);
         return view is not null && view.Nodes.Count(n => n.Phase == NodePhase.Running && n.Healthy == true) == count
-            && view.Plans.Single(p => p.Name == "deploy").Status == Plans.PlanStatus.Complete;
+            && view.Plans.Single(p => p.Name == "deploy").Status == global::Drover.Scheduler.Plans.PlanStatus.Complete;
     }
 
     public static ClusterSpec Generic(string name = "web", int count = 3, double volume = 128, int? maxPerAgent = null) => new()

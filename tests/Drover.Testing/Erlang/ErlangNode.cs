@@ -17,26 +17,32 @@ public sealed class ErlangNode : IDisposable
     private readonly RunningProgram _program;
     private readonly string _home;
 
-    private ErlangNode(RunningProgram program, string name, string home)
+    private ErlangNode(RunningProgram program, string name, string home, string host)
     {
         _program = program;
         Name = name;
         _home = home;
+        Host = host;
     }
 
     public string Name { get; }
 
-    public string FullName => $"{Name}@127.0.0.1";
+    /// <summary>The host part of the node's name (127.0.0.1 unless started as another loopback "host").</summary>
+    public string Host { get; }
+
+    public string FullName => $"{Name}@{Host}";
 
     public bool HasExited => _program.HasExited;
 
     public string Output => _program.Output;
 
     /// <summary>Starts a node; with <paramref name="eval"/> it runs that and is expected to <c>halt()</c>, without it it idles.</summary>
-    public static ErlangNode Start(string name, int epmdPort, string? eval = null, bool hidden = false)
+    /// <param name="host">The node's host (e.g. 127.0.0.2, to stand for another agent).</param>
+    /// <param name="environment">More environment for erl (e.g. ERL_FLAGS, as the executor's Riak personality sets it).</param>
+    public static ErlangNode Start(string name, int epmdPort, string? eval = null, bool hidden = false, string host = "127.0.0.1", IReadOnlyDictionary<string, string>? environment = null)
     {
         var home = Directory.CreateTempSubdirectory("drover-epmd-erl-").FullName;
-        var arguments = new List<string> { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@127.0.0.1", "-setcookie", Cookie };
+        var arguments = new List<string> { "-noshell", "-noinput", "-start_epmd", "false", "-name", $"{name}@{host}", "-setcookie", Cookie };
         if (hidden)
         {
             arguments.Add("-hidden");
@@ -48,10 +54,15 @@ public sealed class ErlangNode : IDisposable
         }
         var command = Cli.Wrap(Erl)
             .WithArguments(arguments)
-            .WithEnvironmentVariables(e => e
-                .Set("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture))
-                .Set("HOME", home));
-        return new ErlangNode(RunningProgram.Start(command), name, home);
+            .WithEnvironmentVariables(e =>
+            {
+                e.Set("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture)).Set("HOME", home);
+                foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+                {
+                    e.Set(variable, value);
+                }
+            });
+        return new ErlangNode(RunningProgram.Start(command), name, home, host);
     }
 
     /// <summary>Waits for a node started with an eval to halt, and returns what it printed.</summary>

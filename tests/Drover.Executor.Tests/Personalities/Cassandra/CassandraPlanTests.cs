@@ -208,7 +208,7 @@ public sealed class CassandraPlanTests
         Assert.Equal(CassandraPersonality.DefaultGrace, check.Grace);
         Assert.IsType<Jmx.JmxHelper>(Assert.Single(plan.Resources));
         Assert.Equal("drain", Assert.Single(plan.StopSteps).Name);
-        Assert.Equal(["repair", "cleanup", "decommission", "drain"], plan.AdminOperations.Select(op => op.Name));
+        Assert.Equal(["repair", "cleanup", "decommission", "drain", "removenode", "host-id"], plan.AdminOperations.Select(op => op.Name));
     }
 
     [Fact]
@@ -271,6 +271,38 @@ public sealed class CassandraPlanTests
         Assert.Equal(["nodetool", "-h", "127.0.0.1", "-p", "31199", "repair", "-full", "shop"], Assert.Single(runs));
         Assert.False(rejected.Ok);
         Assert.Contains("'--help' is not a Cassandra identifier", rejected.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdminRepairOfThePrimaryRange_RemoveNodeByHostId_AndHostIdFromNodetoolInfo()
+    {
+        var runs = new List<IReadOnlyList<string>>();
+        var personality = new CassandraPersonality((request, _) =>
+        {
+            runs.Add(request.Arguments);
+            var output = request.Arguments.Contains("info") ? CassandraInfo("true", "true") : "done";
+            return Task.FromResult(new CommandResult(0, null, false, output, TimeSpan.Zero));
+        });
+        var operations = personality.Plan(Context(Node(config: new() { ["health.check"] = "nodetool" }), Ports, CassandraInstallFiles.Reader(Install), jar: null)).AdminOperations;
+        var admin = operations.ToDictionary(op => op.Name);
+
+        Assert.True((await admin["repair"].RunAsync(new Dictionary<string, string> { ["primary_range"] = "true" }, CancellationToken.None)).Ok);
+        var id = "7E5D8A2C-1B3F-4C6D-8E9F-0A1B2C3D4E5F";
+        Assert.True((await admin["removenode"].RunAsync(new Dictionary<string, string> { ["host_id"] = id }, CancellationToken.None)).Ok);
+        var hostId = await admin["host-id"].RunAsync(new Dictionary<string, string>(), CancellationToken.None);
+        var missing = await admin["removenode"].RunAsync(new Dictionary<string, string>(), CancellationToken.None);
+        var optionLike = await admin["removenode"].RunAsync(new Dictionary<string, string> { ["host_id"] = "--force" }, CancellationToken.None);
+        var badFlag = await admin["repair"].RunAsync(new Dictionary<string, string> { ["primary_range"] = "yes" }, CancellationToken.None);
+
+        Assert.Equal(["nodetool", "-h", "127.0.0.1", "-p", "31199", "repair", "-pr"], runs[0]);
+        Assert.Equal(["nodetool", "-h", "127.0.0.1", "-p", "31199", "removenode", id.ToLowerInvariant()], runs[1]);
+        Assert.Equal(["nodetool", "-h", "127.0.0.1", "-p", "31199", "info"], runs[2]);
+        Assert.Equal((true, "4f0c6f1e-8a59-4bd6-9d35-5c3b1f0e8a11"), (hostId.Ok, hostId.Output));
+        Assert.False(missing.Ok);
+        Assert.Contains("host_id", missing.Output, StringComparison.Ordinal);
+        Assert.False(optionLike.Ok);
+        Assert.False(badFlag.Ok);
+        Assert.Equal(3, runs.Count);
     }
 
     internal static string CassandraInfo(string gossip, string native) => $"""

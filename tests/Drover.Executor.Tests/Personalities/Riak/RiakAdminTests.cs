@@ -47,6 +47,8 @@ public class RiakAdminTests
     [InlineData("cluster-plan", new[] { "cluster", "plan" })]
     [InlineData("cluster-commit", new[] { "cluster", "commit" })]
     [InlineData("ringready", new[] { "ringready" })]
+    [InlineData("cluster-leave", new[] { "cluster", "leave" })]
+    [InlineData("transfers", new[] { "transfers" })]
     public async Task FixedOperations_RunTheirCommand(string name, string[] command)
     {
         var result = await Operation(name).RunAsync(Arguments(), CancellationToken.None);
@@ -151,6 +153,43 @@ public class RiakAdminTests
 
         Assert.False(result.Ok);
         Assert.StartsWith("riak-admin ringready could not be started: ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForceRemoveAndForceReplace_PassNodeNamesAsWords_AndRefuseAnythingElse()
+    {
+        var remove = await Operation("cluster-force-remove").RunAsync(Arguments(("node", "riak3@agent3.example")), CancellationToken.None);
+        var replace = await Operation("cluster-force-replace").RunAsync(Arguments(("node", "riak2@old.example"), ("with", "riak2@new.example")), CancellationToken.None);
+        var optionLike = await Operation("cluster-force-remove").RunAsync(Arguments(("node", "--all")), CancellationToken.None);
+        var half = await Operation("cluster-force-replace").RunAsync(Arguments(("node", "riak2@old.example")), CancellationToken.None);
+        var extra = await Operation("cluster-force-remove").RunAsync(Arguments(("node", "riak3@agent3.example"), ("force", "yes")), CancellationToken.None);
+
+        Assert.True(remove.Ok);
+        Assert.True(replace.Ok);
+        Assert.Equal(["/opt/riak/bin/riak-admin", "cluster", "force-remove", "riak3@agent3.example"], _requests[0].Arguments);
+        Assert.Equal(["/opt/riak/bin/riak-admin", "cluster", "force-replace", "riak2@old.example", "riak2@new.example"], _requests[1].Arguments);
+        Assert.False(optionLike.Ok);
+        Assert.Contains("'node' must be a Riak node name", optionLike.Output, StringComparison.Ordinal);
+        Assert.False(half.Ok);
+        Assert.Contains("'with'", half.Output, StringComparison.Ordinal);
+        Assert.False(extra.Ok);
+        Assert.Contains("unexpected argument(s) 'force'", extra.Output, StringComparison.Ordinal);
+        Assert.Equal(2, _requests.Count);
+    }
+
+    [Fact]
+    public async Task WithTheEpmdModule_AdminCommandsLoadItToo()
+    {
+        var context = Context(Node(config: ("otp_release", "25")), environment: new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/bin:/bin",
+            ["DROVER_EPMD_MODULE_DIR"] = "/opt/drover",
+        }, beams: ["/opt/drover/drover_epmd.beam"]);
+
+        await Operation("ringready", context).RunAsync(Arguments(), CancellationToken.None);
+
+        var environment = Assert.Single(_requests).Environment.ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("-epmd_module drover_epmd -pa /opt/drover", environment["ERL_FLAGS"]);
     }
 
     [Fact]

@@ -65,6 +65,48 @@ public class RiakPersonalityTests
     }
 
     [Fact]
+    public void OtpRelease21OrLater_LoadsTheEpmdModuleThroughErlFlags_KeepingTheAgentsFlags()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/bin",
+            ["ERL_FLAGS"] = "+K true",
+            ["DROVER_EPMD_MODULE_DIR"] = "/opt/drover/",
+        };
+
+        var plan = Plan(Context(Node(config: ("otp_release", "21")), environment: environment, beams: ["/opt/drover/drover_epmd.beam"]));
+
+        Assert.Equal("+K true -epmd_module drover_epmd -pa /opt/drover", plan.Environment["ERL_FLAGS"]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("20")]
+    [InlineData("16")]
+    public void BeforeOtp21_OrUnsaid_TheNodeResolvesPeersAsStockErlangDoes(string? release)
+    {
+        var node = release is null ? Node() : Node(config: ("otp_release", release));
+
+        var plan = Plan(Context(node, beams: ["/opt/drover/drover_epmd.beam"]));
+
+        Assert.False(plan.Environment.ContainsKey("ERL_FLAGS"));
+    }
+
+    [Theory]
+    [InlineData("25", null, "drover_epmd.beam is missing")]
+    [InlineData("R16", "/opt/drover", "is not an OTP release")]
+    [InlineData("100", "/opt/drover", "is not an OTP release")]
+    [InlineData("25", "relative/dir", "must be an absolute path")]
+    public void EpmdModuleProblems_FailTheLaunchSayingWhat(string release, string? directory, string message)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = "/bin", ["DROVER_EPMD_MODULE_DIR"] = directory ?? "/nowhere" };
+
+        var error = Assert.Throws<LaunchException>(() => Plan(Context(Node(config: ("otp_release", release)), environment: environment, beams: ["/opt/drover/drover_epmd.beam"])));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_KeepsTheAgentsHome()
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["HOME"] = "/home/mesos", ["PATH"] = "/bin" };
@@ -287,7 +329,7 @@ public class RiakPersonalityTests
     {
         var names = Plan(Context()).AdminOperations.Select(o => o.Name);
 
-        Assert.Equal(["cluster-join", "cluster-plan", "cluster-commit", "ringready"], names);
+        Assert.Equal(["cluster-join", "cluster-plan", "cluster-commit", "ringready", "cluster-leave", "cluster-force-remove", "cluster-force-replace", "transfers"], names);
     }
 
     [Fact]

@@ -35,7 +35,8 @@ internal static class RiakTestContext
         string? dataDirectory = null,
         string host = "agent1.example",
         IReadOnlyDictionary<string, string>? environment = null,
-        bool riakAdminInstalled = true) =>
+        bool riakAdminInstalled = true,
+        IReadOnlyList<string>? beams = null) =>
         new(
             node ?? Node(),
             ports ?? Ports,
@@ -45,7 +46,8 @@ internal static class RiakTestContext
             host,
             "task-riak1",
             environment ?? new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = "/usr/bin:/bin" },
-            path => riakAdminInstalled && path == Install + "/bin/riak-admin" ? "#!/bin/sh\n" : null);
+            path => riakAdminInstalled && path == Install + "/bin/riak-admin" ? "#!/bin/sh\n"
+                : beams?.Contains(path) == true ? "FOR1 (a .beam)" : null);
 
     public static IReadOnlyDictionary<string, int> Without(string port) =>
         Ports.Where(kv => kv.Key != port).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);

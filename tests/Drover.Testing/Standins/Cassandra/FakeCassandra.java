@@ -85,6 +85,9 @@ public final class FakeCassandra {
         void sleep(long millis) throws InterruptedException;
         int getRepairCount();
         int getCleanupCount();
+        void removeNode(String hostId);
+        List<String> getRemovedNodes();
+        String getReplaceAddress();
     }
 
     public static void main(String[] args) throws Exception {
@@ -92,6 +95,9 @@ public final class FakeCassandra {
         StorageService service = new StorageService(config);
         service.startListeners();
         startJmx(service);
+        if (!service.getReplaceAddress().isEmpty()) {
+            log("Replacing a dead node: replace_address_first_boot " + service.getReplaceAddress());
+        }
         log("Starting listening for CQL clients on " + config.rpcAddress + ":" + config.nativePort + " (unencrypted)...");
         log("Node " + config.listenAddress + " state jump to STARTING");
         service.finishStartup(Long.getLong("fake.cassandra.startup.millis", 1000L));
@@ -447,6 +453,22 @@ public final class FakeCassandra {
         @Override public int getStoragePort() { return config.storagePort; }
         @Override public int getRepairCount() { return repairs; }
         @Override public int getCleanupCount() { return cleanups; }
+        @Override public synchronized List<String> getRemovedNodes() { return new ArrayList<>(removed); }
+
+        /** -Dcassandra.replace_address_first_boot, as a replacing node reads it (empty when not replacing). */
+        @Override public String getReplaceAddress() { return System.getProperty("cassandra.replace_address_first_boot", ""); }
+
+        private final List<String> removed = new ArrayList<>();
+
+        @Override
+        public synchronized void removeNode(String hostIdString) {
+            UUID id = UUID.fromString(hostIdString);
+            if (id.toString().equals(hostId)) {
+                throw new UnsupportedOperationException("Cannot remove self");
+            }
+            removed.add(id.toString());
+            log("Removing host " + id + " (removenode)");
+        }
 
         @Override
         public void stopGossiping() {

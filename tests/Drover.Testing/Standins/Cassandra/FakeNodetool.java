@@ -2,8 +2,8 @@
  * A stand-in for Cassandra 4's bin/nodetool: a one-shot JVM that connects over remote JMX (as NodeProbe does:
  * service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi), runs one command against the StorageService MBean and
  * prints what real nodetool prints (info in the format of tools/nodetool/Info.java), then exits.
- * Usage: nodetool [-h host] [-p port] [-u user -pw password] <info|status|drain|repair [ks]|cleanup [ks]|
- *                  decommission|disablegossip|enablegossip|disablebinary|enablebinary|version>
+ * Usage: nodetool [-h host] [-p port] [-u user -pw password] <info|status|drain|repair [-full] [-pr] [ks]|cleanup [ks]|
+ *                  decommission|removenode <host id>|disablegossip|enablegossip|disablebinary|enablebinary|version>
  */
 
 import java.lang.management.MemoryUsage;
@@ -40,7 +40,16 @@ public final class FakeNodetool {
             die("usage: nodetool [-h host] [-p port] <command>", 1);
         }
         String command = args[i];
-        String argument = i + 1 < args.length ? args[i + 1] : null;
+        // Flags after the command (repair -full -pr) are options; the first other word is its argument.
+        java.util.Set<String> flags = new java.util.HashSet<>();
+        String argument = null;
+        for (int j = i + 1; j < args.length; j++) {
+            if (args[j].startsWith("-")) {
+                flags.add(args[j]);
+            } else if (argument == null) {
+                argument = args[j];
+            }
+        }
 
         Map<String, Object> env = new HashMap<>();
         if (user != null) {
@@ -68,6 +77,13 @@ public final class FakeNodetool {
                 case "decommission":
                     server.invoke(ss, "decommission", new Object[] {false}, new String[] {"boolean"});
                     break;
+                case "removenode":
+                    if (argument == null) {
+                        die("removenode needs a host ID", 1);
+                    }
+                    server.invoke(ss, "removeNode", new Object[] {argument}, new String[] {"java.lang.String"});
+                    System.out.println("RemovalStatus: Removed " + argument);
+                    break;
                 case "disablegossip": invoke(server, ss, "stopGossiping"); break;
                 case "enablegossip": invoke(server, ss, "startGossiping"); break;
                 case "disablebinary": invoke(server, ss, "stopNativeTransport"); break;
@@ -78,7 +94,8 @@ public final class FakeNodetool {
                     break;
                 case "repair": {
                     Map<String, String> options = new HashMap<>();
-                    options.put("incremental", "true");
+                    options.put("incremental", String.valueOf(!flags.contains("-full")));
+                    options.put("primaryRange", String.valueOf(flags.contains("-pr")));
                     Object number = server.invoke(ss, "repairAsync", new Object[] {argument == null ? "all" : argument, options},
                             new String[] {"java.lang.String", "java.util.Map"});
                     System.out.println("[" + java.time.LocalDateTime.now() + "] Starting repair command #" + number
