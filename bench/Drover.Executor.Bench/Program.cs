@@ -65,6 +65,13 @@ foreach (var arg in args)
         PrintSmaps(name, supervised.Pid);
     }
 
+    // For a closer look (smaps, pagemap, perf): keep the idle executor alive for that many seconds.
+    if (int.TryParse(System.Environment.GetEnvironmentVariable("DROVER_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
+    {
+        Console.Error.WriteLine($"{name}: idle executor pid {supervised.Pid}, held for {hold} s");
+        await Task.Delay(TimeSpan.FromSeconds(hold));
+    }
+
     rows.Add(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {anonKiB / 1024.0:0.0} | {fileKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
     Console.Error.WriteLine($"{name}: done");
