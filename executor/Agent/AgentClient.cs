@@ -215,6 +215,9 @@ public sealed class AgentClient : IAgentConnection
                 await Task.Delay(RetryInterval).ConfigureAwait(false);
             }
         }
+
+        // Disposed: nothing more will be sent.
+        CloseCalls();
     }
 
     private async Task<(int? Status, string? Error)> SendOnceAsync(Call call)
