@@ -65,15 +65,29 @@ foreach (var arg in args)
         PrintSmaps(name, supervised.Pid);
     }
 
+    // For a closer look (smaps, pagemap, perf): keep the idle executor alive for that many seconds.
+    if (int.TryParse(System.Environment.GetEnvironmentVariable("DROVER_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
+    {
+        Console.Error.WriteLine($"{name}: idle executor pid {supervised.Pid}, held for {hold} s");
+        await Task.Delay(TimeSpan.FromSeconds(hold));
+    }
+
+    // One more launch, the first after the idle period: what it costs to bring back what the idle trim let go.
+    var wake = Stopwatch.StartNew();
+    await main.LaunchAsync(main.NewTask("after-idle").Cpus(0.01).Mem(1).Shell("exec sleep 100000").Build());
+    await main.WaitForUpdateAsync("after-idle", TaskState.TaskRunning, TimeSpan.FromSeconds(30));
+    var wakeMs = wake.Elapsed.TotalMilliseconds;
+    var wokenKiB = StatusKiB(supervised.Pid, "VmRSS:");
+
     rows.Add(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {anonKiB / 1024.0:0.0} | {fileKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} |"));
+        $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {Median(launches):0.00} | {Percentile(launches, 0.9):0.00} | {rssKiB / 1024.0:0.0} | {anonKiB / 1024.0:0.0} | {fileKiB / 1024.0:0.0} | {hwmKiB / 1024.0:0.0} | {cpu * 100:0.000} | {wakeMs:0.00} | {wokenKiB / 1024.0:0.0} |"));
     Console.Error.WriteLine($"{name}: done");
 }
 
 Console.WriteLine($"{StartRuns} cold starts and {LaunchRuns} launches per executor; idle sampled over {idle.TotalSeconds:0} s while supervising `sleep`.");
 Console.WriteLine();
-Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH → TASK_RUNNING p50 ms | p90 ms | idle RSS MiB | of it private (RssAnon) | of it file (RssFile) | peak RSS MiB | idle CPU % |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH → TASK_RUNNING p50 ms | p90 ms | idle RSS MiB | of it private (RssAnon) | of it file (RssFile) | peak RSS MiB | idle CPU % | first LAUNCH after idle ms | RSS after it MiB |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 rows.ForEach(Console.WriteLine);
 return 0;
 

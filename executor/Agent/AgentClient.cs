@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
 using Drover.Logging;
+using Drover.Mesos.Http;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
 using Drover.Mesos.V1.Executor;
@@ -12,8 +11,11 @@ namespace Drover.Executor.Agent;
 
 /// <summary>
 /// The executor's side of the agent's /api/v1/executor endpoint: SUBSCRIBE on a long-lived
-/// connection whose RecordIO stream of events is decoded as it arrives, and UPDATE/MESSAGE
-/// calls on other connections (Mesos' executor HTTP API). It owns no executor state: what it
+/// connection whose chunked RecordIO stream of events is decoded as it arrives, and UPDATE/MESSAGE
+/// calls on a second, kept-alive connection (Mesos' executor HTTP API). Both are plain HTTP/1.1
+/// through <see cref="Http1Connection"/>: HttpClient's stack (pools, proxies, HTTP/2 and /3,
+/// compression, their timers) is far more than two connections to the agent need, and its code
+/// pages stayed resident for the executor's whole life. It owns no executor state: what it
 /// learns is posted to the executor loop, tagged with the connection it came from.
 /// </summary>
 public sealed class AgentClient : IAgentConnection
@@ -26,35 +28,44 @@ public sealed class AgentClient : IAgentConnection
 
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
-    private static readonly MediaTypeHeaderValue Protobuf = new("application/x-protobuf");
+    /// <summary>How long connecting to the agent may take.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly HttpClient _http;
+    /// <summary>How long the agent may take to answer SUBSCRIBE (its head; the stream then lasts as long as it lasts).</summary>
+    public static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most of an error answer's body read for the message (Mesos' are one line).</summary>
+    private const int MaxErrorBody = 4096;
+
+    private readonly Func<CancellationToken, Task<Http1Connection>> _connect;
     private readonly Uri _uri;
-    private readonly string? _token;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
     private readonly Action<ExecutorEvent> _post;
     private readonly Channel<OutgoingCall> _outbox = Channel.CreateUnbounded<OutgoingCall>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _gate = new();
     private CancellationTokenSource? _subscription;
     private long _currentConnection;
 
-    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post, HttpMessageHandler? handler = null)
+    /// <summary>The kept-alive connection for calls; only the sender loop touches it.</summary>
+    private Http1Connection? _calls;
+
+    /// <param name="settings">Where the agent is, and the token to present.</param>
+    /// <param name="post">Where what happens goes: the executor loop.</param>
+    /// <param name="connect">Opens a connection to the agent; by default TCP to <see cref="ExecutorSettings.AgentApiUri"/>.</param>
+    public AgentClient(ExecutorSettings settings, Action<ExecutorEvent> post, Func<CancellationToken, Task<Http1Connection>>? connect = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _uri = settings.AgentApiUri;
-        _token = settings.AuthenticationToken;
         _post = post;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler
+        var uri = _uri;
+        _connect = connect ?? (cancellation => Http1Connection.ConnectAsync(uri.IdnHost, uri.Port, ConnectTimeout, cancellation));
+        List<KeyValuePair<string, string>> headers = [new("Content-Type", "application/x-protobuf"), new("Accept", "application/x-protobuf")];
+        if (settings.AuthenticationToken is { } token)
         {
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            // The subscription holds one connection for its whole life; calls need their own.
-            MaxConnectionsPerServer = 4,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+            headers.Add(new("Authorization", $"Bearer {token}"));
+        }
+
+        _headers = headers;
         // Each call's faults are caught and reported as its CallCompleted; a fault of the sender itself would be
         // a bug, and must not pass unseen while updates silently stop going out.
         SendLoopAsync().ContinueWith(
@@ -95,24 +106,42 @@ public sealed class AgentClient : IAgentConnection
     private async Task RunSubscriptionAsync(Call subscribe, long connectionId, CancellationToken cancellation)
     {
         var reason = "the agent closed the subscription";
+        var opened = false;
         try
         {
-            using var request = NewRequest(subscribe);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
+            using var connection = await _connect(cancellation).ConfigureAwait(false);
+            Http1Response response;
+            using (var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
             {
-                reason = $"SUBSCRIBE answered {(int)response.StatusCode} {response.ReasonPhrase}: {await BodyOf(response, cancellation).ConfigureAwait(false)}";
-                return;
+                answer.CancelAfter(SubscribeTimeout);
+                try
+                {
+                    response = await connection.SendAsync(NewRequest(subscribe), answer.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    reason = $"no answer to SUBSCRIBE within {SubscribeTimeout.TotalSeconds:0} s";
+                    return;
+                }
             }
 
-            _post(new SubscriptionOpened(connectionId));
-            var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
-            var reader = new RecordIOStreamReader(stream, MaxEventSize);
-            await using (reader.ConfigureAwait(false))
+            using (response)
             {
-                while (await reader.ReadAsync(AgentEvents.Decode, cancellation).ConfigureAwait(false) is { } e)
+                if (response.StatusCode != 200)
                 {
-                    _post(new AgentEventReceived(connectionId, e));
+                    reason = $"SUBSCRIBE answered {response.StatusCode} {response.ReasonPhrase}: {await BodyOf(response, cancellation).ConfigureAwait(false)}";
+                    return;
+                }
+
+                opened = true;
+                _post(new SubscriptionOpened(connectionId));
+                var reader = new RecordIOStreamReader(response.Body, MaxEventSize, leaveOpen: true);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(AgentEvents.Decode, cancellation).ConfigureAwait(false) is { } e)
+                    {
+                        _post(new AgentEventReceived(connectionId, e));
+                    }
                 }
             }
         }
@@ -128,13 +157,13 @@ public sealed class AgentClient : IAgentConnection
         {
             reason = $"undecodable event from the agent: {e.Message}";
         }
-        catch (HttpRequestException e)
+        catch (Http1Exception e)
         {
-            reason = $"agent unreachable: {e.Message}";
+            reason = $"broken HTTP from the agent: {e.Message}";
         }
         catch (IOException e)
         {
-            reason = $"subscription connection lost: {e.Message}";
+            reason = opened ? $"subscription connection lost: {e.Message}" : $"agent unreachable: {e.Message}";
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -186,67 +215,107 @@ public sealed class AgentClient : IAgentConnection
                 await Task.Delay(RetryInterval).ConfigureAwait(false);
             }
         }
+
+        // Disposed: nothing more will be sent.
+        CloseCalls();
     }
 
     private async Task<(int? Status, string? Error)> SendOnceAsync(Call call)
     {
+        using var timeout = new CancellationTokenSource(CallTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(CallTimeout);
-            using var request = NewRequest(call);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            return response.StatusCode == HttpStatusCode.Accepted
-                ? ((int)response.StatusCode, null)
-                : ((int)response.StatusCode, await BodyOf(response, CancellationToken.None).ConfigureAwait(false));
+            var request = NewRequest(call);
+            var (status, body) = await ExchangeAsync(request, timeout.Token).ConfigureAwait(false);
+            return status == 202 ? (status, null) : (status, body);
         }
         catch (OperationCanceledException)
         {
+            CloseCalls();
             return (null, $"no answer within {CallTimeout.TotalSeconds:0}s");
         }
-        catch (HttpRequestException e)
+        catch (Http1Exception e)
         {
+            CloseCalls();
+            return (null, $"broken HTTP from the agent: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            CloseCalls();
             return (null, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A fault of this one call must not end the sender (later calls would never go), nor go unseen.
+            CloseCalls();
             return (null, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
-    private sealed record OutgoingCall(Call Call, long ConnectionId, Guid? UpdateUuid);
-
-    private HttpRequestMessage NewRequest(Call call)
+    /// <summary>
+    /// One call on the kept-alive connection. A connection the agent closed while it sat idle fails on its next
+    /// request before any answer; that request is sent once more on a fresh connection, as HTTP clients do.
+    /// </summary>
+    private async Task<(int Status, string Body)> ExchangeAsync(Http1Request request, CancellationToken cancellation)
     {
-        var content = new ByteArrayContent(call.ToByteArray());
-        content.Headers.ContentType = Protobuf;
-        var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = content, Version = HttpVersion.Version11 };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-protobuf"));
-        if (_token is not null)
+        var reused = _calls is { IsReusable: true };
+        if (!reused)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            CloseCalls();
+            _calls = await _connect(cancellation).ConfigureAwait(false);
         }
 
-        return request;
-    }
-
-    private static async Task<string> BodyOf(HttpResponseMessage response, CancellationToken cancellation)
-    {
+        Http1Response response;
         try
         {
-            var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
-            return body.Length > 512 ? body[..512] + "…" : body;
+            response = await _calls!.SendAsync(request, cancellation).ConfigureAwait(false);
         }
-        catch (HttpRequestException)
+        catch (IOException) when (reused && !cancellation.IsCancellationRequested)
         {
-            return "(no body)";
+            CloseCalls();
+            _calls = await _connect(cancellation).ConfigureAwait(false);
+            response = await _calls.SendAsync(request, cancellation).ConfigureAwait(false);
         }
+
+        using (response)
+        {
+            var body = await BodyOf(response, cancellation).ConfigureAwait(false);
+            if (!_calls.IsReusable)
+            {
+                CloseCalls();
+            }
+
+            return (response.StatusCode, body);
+        }
+    }
+
+    private void CloseCalls()
+    {
+        _calls?.Dispose();
+        _calls = null;
+    }
+
+    private sealed record OutgoingCall(Call Call, long ConnectionId, Guid? UpdateUuid);
+
+    private Http1Request NewRequest(Call call) => new()
+    {
+        Method = "POST",
+        Target = _uri.PathAndQuery,
+        Host = _uri.Authority,
+        Headers = _headers,
+        Body = call.ToByteArray(),
+    };
+
+    /// <summary>An answer's body for a message: Mesos' error answers are one line of text.</summary>
+    private static async Task<string> BodyOf(Http1Response response, CancellationToken cancellation)
+    {
+        var body = await response.ReadTextAsync(MaxErrorBody, cancellation).ConfigureAwait(false);
+        return body.Length > 512 ? body[..512] + "…" : body;
     }
 
     public void Dispose()
     {
         Disconnect();
         _outbox.Writer.TryComplete();
-        _http.Dispose();
     }
 }

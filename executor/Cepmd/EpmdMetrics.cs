@@ -13,6 +13,7 @@ public sealed class EpmdMetrics : IMetricCollector
 {
     private static readonly MetricDescriptor Connections = new("drover_epmd_connections_total", "Connections the task's cEPMD accepted and served.", MetricType.Counter, "task");
     private static readonly MetricDescriptor ConnectionsRefused = new("drover_epmd_connections_refused_total", "Connections closed at once because the cEPMD's connection limit was reached.", MetricType.Counter, "task");
+    private static readonly MetricDescriptor ConnectionsEvicted = new("drover_epmd_connections_evicted_total", "Connections still waiting for their request, closed to make room for a newcomer at the cEPMD's connection limit.", MetricType.Counter, "task");
     private static readonly MetricDescriptor OpenConnections = new("drover_epmd_open_connections", "Connections open now (registrations included).", MetricType.Gauge, "task");
     private static readonly MetricDescriptor Registered = new("drover_epmd_registered_nodes", "Erlang nodes registered through the task's cEPMD now.", MetricType.Gauge, "task");
     private static readonly MetricDescriptor Registrations = new("drover_epmd_registrations_total", "ALIVE2 registrations accepted.", MetricType.Counter, "task");
@@ -31,7 +32,7 @@ public sealed class EpmdMetrics : IMetricCollector
 
     public IReadOnlyList<MetricDescriptor> Families { get; } =
     [
-        Connections, ConnectionsRefused, OpenConnections, Registered, Registrations, RegistrationsRefused, Unregistrations,
+        Connections, ConnectionsRefused, ConnectionsEvicted, OpenConnections, Registered, Registrations, RegistrationsRefused, Unregistrations,
         RegistrationsLost, Lookups, Requests, Rejected, IdleTimeouts, RegistryFailures, DirectReads, Reregistrations,
     ];
 
@@ -49,6 +50,7 @@ public sealed class EpmdMetrics : IMetricCollector
             var c = source.Server.Counters;
             sink.Add(Connections, c.ConnectionsAccepted, task);
             sink.Add(ConnectionsRefused, c.ConnectionsRefused, task);
+            sink.Add(ConnectionsEvicted, c.ConnectionsEvicted, task);
             sink.Add(OpenConnections, c.ActiveConnections, task);
             sink.Add(Registered, c.ActiveRegistrations, task);
             sink.Add(Registrations, c.Registrations, task);

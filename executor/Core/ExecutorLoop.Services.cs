@@ -201,6 +201,7 @@ public sealed partial class ExecutorLoop
         try
         {
             _metricsServer = MetricsServer.Start(_metrics.Registry, IPAddress.Any, port);
+            _metrics.ServerConnections.Server = _metricsServer;
             Log.Info($"serving Prometheus metrics on port {port} at /metrics", task.Id);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)

@@ -19,6 +19,7 @@ public sealed class ExecutorMetrics
         Registry.Register(new ProcessCollector());
         Registry.Register(new ServiceCollector(this));
         Registry.Register(Epmd);
+        Registry.Register(ServerConnections);
 
         UpdatesSent = Registry.CreateCounter("drover_executor_status_updates_total", "Status updates created, by task state.", "state");
         UpdatesAcknowledged = Registry.CreateCounter("drover_executor_status_updates_acknowledged_total", "Status updates the agent acknowledged.");
@@ -31,6 +32,9 @@ public sealed class ExecutorMetrics
         HealthChecks = Registry.CreateCounter("drover_health_checks_total", "Health check results, by task, check and result.", "task", "check", "result");
         HealthCheckSeconds = Registry.CreateHistogram("drover_health_check_duration_seconds", "How long health checks took.", [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 20], "check");
     }
+
+    /// <summary>The connections of the executor's own /metrics server (drover_metrics_server_*), once it runs.</summary>
+    public MetricsServerMetrics ServerConnections { get; } = new();
 
     /// <summary>The counters of every task's cEPMD (drover_epmd_*).</summary>
     public Cepmd.EpmdMetrics Epmd { get; } = new();

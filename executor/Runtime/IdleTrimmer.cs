@@ -1,16 +1,20 @@
+using Drover.Posix;
+
 namespace Drover.Executor.Runtime;
 
 /// <summary>
 /// Gives memory back once the executor goes quiet. What start-up and a burst of launches allocate stays
-/// resident in the GC's regions long after it is garbage, and the executor then idles for days beside its
-/// service: after <paramref name="quiet"/> without an event, one aggressive collection decommits what is
-/// free. It runs again only after new activity, so an idle executor does no work.
+/// resident in the GC's regions long after it is garbage, and the code they ran stays mapped, and the
+/// executor then idles for days beside its service: after <paramref name="quiet"/> without an event, one
+/// aggressive collection decommits what is free, and the image's code and read-only pages are unmapped
+/// (<see cref="ImagePages.Release"/>: they stay in the page cache, and what the idle executor still runs
+/// comes back at its first touch). It runs again only after new activity, so an idle executor does no work.
 /// </summary>
 /// <param name="activity">A number that changes whenever the executor handles an event.</param>
-/// <param name="trim">What to do when quiet; null: a blocking, compacting, decommitting full collection.</param>
+/// <param name="trim">What to do when quiet; null: <see cref="TrimNow"/>.</param>
 public sealed class IdleTrimmer(Func<long> activity, TimeSpan quiet, TimeProvider time, Action? trim = null) : IDisposable
 {
-    private readonly Action _trim = trim ?? (static () => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+    private readonly Action _trim = trim ?? (static () => TrimNow());
     private ITimer? _timer;
     private long _seen = -1;
     private bool _trimmed;
@@ -41,6 +45,16 @@ public sealed class IdleTrimmer(Func<long> activity, TimeSpan quiet, TimeProvide
             Trims++;
             _trim();
         }
+    }
+
+    /// <summary>
+    /// A blocking, compacting, decommitting full collection, then the image's pages released; returns the KiB of
+    /// the image that were resident.
+    /// </summary>
+    public static long TrimNow()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return ImagePages.Release();
     }
 
     public void Dispose() => _timer?.Dispose();

@@ -65,6 +65,15 @@ public sealed class MetricsServer : IAsyncDisposable
     /// <summary>Connections holding a slot now, and evictions and refusals so far (for tests and the server's own metrics).</summary>
     internal ConnectionAdmission Admission => _admission;
 
+    /// <summary>Connections open now (each holds a slot).</summary>
+    public int OpenConnections => _admission.Count;
+
+    /// <summary>Connections closed to make room for a newcomer at capacity (idle, or waiting longest for a request), since the start.</summary>
+    public long ConnectionsEvicted => _admission.Evictions;
+
+    /// <summary>Newcomers closed at once because every slot they could take was busy, since the start.</summary>
+    public long ConnectionsRefused => _admission.Refusals;
+
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0 for any free port) and starts serving.</summary>
     public static MetricsServer Start(MetricRegistry registry, IPAddress address, int port, MetricsServerOptions? options = null)
     {

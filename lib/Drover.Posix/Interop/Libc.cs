@@ -176,6 +176,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "getpeername", SetLastError = true)]
     public static partial int getpeername(int fd, byte* address, uint* length);
 
+    // madvise(2) advice: drop the range's page table entries (a clean file-backed page is read again from the page cache on its next touch).
+    public const int MADV_DONTNEED = 4;
+
+    [LibraryImport(Name, EntryPoint = "madvise", SetLastError = true)]
+    public static partial int madvise(void* address, nuint length, int advice);
+
     /// <summary>struct dirent64: d_ino(8) d_off(8) d_reclen(2) d_type(1) d_name[256].</summary>
     public const int DirentNameOffset = 19;
 }

@@ -74,10 +74,20 @@ public class MetricsTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
         Assert.Contains("drover_executor_tasks", text, StringComparison.Ordinal);
+        // The flood's connections beyond its address's slots were evicted, and the count is exported.
+        Assert.True(Sample(text, "drover_metrics_server_connections_evicted_total") > 0, $"evictions counted at /metrics:\n{text}");
+        Assert.Equal(0, Sample(text, "drover_metrics_server_connections_refused_total"));
         // The executor holds no more descriptors than the server's slots beyond what it had.
         await Eventually.TrueAsync(
             () => OpenDescriptors.Count(h.Executor.Pid) - before <= MetricsServerOptions.DefaultMaxConnections + 4,
             "the executor's descriptors to stay within its metrics server's connection slots", WaitTimeout);
+    }
+
+    /// <summary>The value of the sample named <paramref name="name"/> (without labels) in a scrape.</summary>
+    private static double Sample(string text, string name)
+    {
+        var line = text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Scrapes the executor's /metrics until the text holds <paramref name="expected"/>.</summary>
