@@ -6,11 +6,16 @@ using Drover.ZooKeeper.Requests;
 
 namespace Drover.ZooKeeper;
 
-/// <summary>The reading side: frames in, replies matched to requests in order, notifications out.</summary>
+/// <summary>The reading side, on the connection's thread: frames in, replies matched to requests in order, notifications out.</summary>
 internal sealed partial class Connection
 {
-    private async Task ReadLoopAsync(IConnectionOwner owner)
+    /// <summary>
+    /// Takes in what the socket has (the thread was told it is readable) and handles every whole frame.
+    /// One receive usually suffices; another follows only when the last one filled the free space.
+    /// </summary>
+    private void ReadAvailable(IConnectionOwner owner)
     {
+        var drained = false;
         while (true)
         {
             var result = FrameReader.TryRead(_receive.AsSpan(_start, _end - _start), _maxPacketSize);
@@ -21,10 +26,11 @@ internal sealed partial class Connection
                     _start += result.FrameLength;
                     continue;
                 case FrameStatus.Incomplete:
-                    // Awaited here, not in a helper: an async helper would allocate its state machine at
-                    // every receive that waits, i.e. once per reply.
-                    PrepareReceive(result);
-                    Received(result, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, _broken.Token).ConfigureAwait(false));
+                    if (drained)
+                    {
+                        return;
+                    }
+                    drained = !ReceiveOnce(result);
                     continue;
                 default:
                     throw Break(FrameReader.Refused(result, _maxPacketSize));
@@ -33,14 +39,26 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Reads more bytes into the buffer, first making room for the frame being read (its declared
-    /// length was already checked against the limit). End of stream is an error: a clean one between
-    /// frames, a distinct one in the middle of a frame.
+    /// One non-blocking receive into the buffer, first making room for the frame being read (its declared
+    /// length was already checked against the limit); true when it filled the free space, so that more may
+    /// be waiting. End of stream is an error: a clean one between frames, a distinct one in the middle of a
+    /// frame.
     /// </summary>
-    private async Task ReceiveMoreAsync(FrameResult partial, CancellationToken cancellationToken)
+    private bool ReceiveOnce(FrameResult partial)
     {
         PrepareReceive(partial);
-        Received(partial, await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+        var free = _receive.Length - _end;
+        var read = _socket!.Receive(_receive.AsSpan(_end), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return false;
+        }
+        if (error != SocketError.Success)
+        {
+            throw Break(new SocketException((int)error));
+        }
+        Received(partial, read);
+        return read == free;
     }
 
     /// <summary>Makes room in the buffer for the rest of the frame being read.</summary>
@@ -96,7 +114,10 @@ internal sealed partial class Connection
         var request = TakeInOrder(header);
         try
         {
-            owner.OnReply(request, header, ref reader);
+            if (owner.OnReply(request, header, ref reader))
+            {
+                Answered(owner, request);
+            }
         }
 #pragma warning disable CA1031 // Whatever goes wrong with a reply, its request is answered and the connection dropped.
         catch (Exception e)

@@ -15,9 +15,11 @@ internal sealed partial class Connection
     private async Task WatchdogAsync(ConnectionTimings timings)
     {
         var period = TimeSpan.FromMilliseconds(Math.Clamp(timings.ReadTimeout.TotalMilliseconds / 10, 5, 250));
+        var busyPeriod = period < StallLimit / 2 ? period : StallLimit / 2;
         while (true)
         {
-            await Task.Delay(period, _broken.Token).ConfigureAwait(false);
+            await Task.Delay(Busy() ? busyPeriod : period, _broken.Token).ConfigureAwait(false);
+            TakeOverIfStalled();
             var silence = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived));
             if (silence > timings.ReadTimeout)
             {

@@ -11,22 +11,22 @@ namespace Drover.ZooKeeper;
 /// <summary>
 /// The writing side. Whoever sends holds <see cref="_sendLock"/> while it stages (xid, pending queue) and
 /// writes, so frames never interleave and the pending queue is in wire order. A caller whose request finds
-/// nothing queued sends it itself, on its own thread, with one non-blocking send (no hand-off to the writer
-/// loop: that hop cost a thread-pool work item and a wake-up per request). The writer loop sends what
-/// was queued (requests made while disconnected or while a send was in progress), batched, and finishes
-/// any send the socket could not take at once; while it does, callers queue behind it.
+/// nothing queued and no send in progress sends it itself, on its own thread, with one non-blocking send.
+/// Everything else is written by the connection's thread: the first requests (auth, SetWatches), requests
+/// queued (made while disconnected or while a send was in progress), and the rest of any send the socket
+/// did not take whole. While it has such bytes to write (<see cref="_sending"/>), callers queue behind them.
 /// </summary>
 internal sealed partial class Connection
 {
     private readonly Lock _sendLock = new();
-    // Under _sendLock: the first requests (auth, SetWatches) are out, so callers may send directly.
-    private bool _sendReady;
-    // Under _sendLock: bytes the socket did not take are being sent by the writer loop; everyone else queues.
-    private bool _sending;
-    // Under _sendLock: what a caller's direct send left unsent, for the writer loop.
-    private ReadOnlyMemory<byte> _leftover;
     private readonly ArrayBufferWriter<byte> _direct = new(1024);
-    private TaskCompletionSource _leftoverReady = NewSignal();
+    // The serving thread's: queued requests staged for one send.
+    private readonly ArrayBufferWriter<byte> _batch = new(InitialBufferSize);
+    // Written under _sendLock: the connection's thread has bytes to write, and callers queue. True until the
+    // first requests are out; read without the lock by the thread to know whether to wait for writability.
+    private volatile bool _sending = true;
+    // Under _sendLock: what the connection's thread writes next.
+    private ReadOnlyMemory<byte> _leftover;
 
     /// <summary>
     /// Sends <paramref name="request"/> now, on the caller's thread, if nothing is queued before it and no
@@ -36,7 +36,7 @@ internal sealed partial class Connection
     {
         lock (_sendLock)
         {
-            if (!_sendReady || _sending || queued.Count > 0)
+            if (_sending || queued.Count > 0)
             {
                 return false;
             }
@@ -54,7 +54,7 @@ internal sealed partial class Connection
     {
         lock (_sendLock)
         {
-            if (!_sendReady || _sending)
+            if (_sending)
             {
                 return;
             }
@@ -68,78 +68,51 @@ internal sealed partial class Connection
         }
     }
 
-    private async Task WriteLoopAsync(IConnectionOwner owner, ChannelReader<Request> outgoing, IReadOnlyList<Request> first)
+    /// <summary>Stages the first requests of the connection: its thread writes them before anything else.</summary>
+    private void StageFirst(IConnectionOwner owner, IReadOnlyList<Request> first)
     {
-        var batch = new ArrayBufferWriter<byte>(InitialBufferSize);
+        var frames = new ArrayBufferWriter<byte>();
         lock (_sendLock)
         {
             foreach (var request in first)
             {
-                Stage(owner, request, batch, leaveIfBroken: true);
+                Stage(owner, request, frames, leaveIfBroken: true);
             }
-            _sending = true;
+            _leftover = frames.WrittenMemory;
         }
-        await SendAllAsync(batch.WrittenMemory).ConfigureAwait(false);
-        batch.ResetWrittenCount();
+    }
+
+    /// <summary>
+    /// On the connection's thread: writes what is left over, then the queued requests (batched, in order),
+    /// until the socket takes no more (the thread then waits for it to be writable) or nothing is left
+    /// (callers may then send directly again).
+    /// </summary>
+    private void WriteLeftOver(IConnectionOwner owner, ChannelReader<Request> outgoing)
+    {
+        var batch = _batch;
         lock (_sendLock)
         {
-            _sending = false;
-            _sendReady = true;
-        }
-        Task<bool>? moreRequests = null;
-        while (true)
-        {
-            ReadOnlyMemory<byte> unsent;
-            lock (_sendLock)
+            while (true)
             {
-                unsent = _leftover;
-                _leftover = default;
-                if (unsent.IsEmpty)
+                _leftover = SendNow(_leftover);
+                if (!_leftover.IsEmpty)
                 {
-                    while (batch.WrittenCount < InitialBufferSize && outgoing.TryRead(out var request))
-                    {
-                        Stage(owner, request, batch, leaveIfBroken: true);
-                    }
-                    unsent = SendNow(batch.WrittenMemory);
-                    _sending = !unsent.IsEmpty;
+                    _sending = true;
+                    return;
                 }
-                if (_leftoverReady.Task.IsCompleted)
+                batch.ResetWrittenCount();
+                while (batch.WrittenCount < InitialBufferSize && outgoing.TryRead(out var request))
                 {
-                    _leftoverReady = NewSignal();
+                    Stage(owner, request, batch, leaveIfBroken: true);
                 }
-            }
-            if (!unsent.IsEmpty)
-            {
-                await SendAllAsync(unsent).ConfigureAwait(false);
-                lock (_sendLock)
+                if (batch.WrittenCount == 0)
                 {
                     _sending = false;
+                    return;
                 }
+                // Not copied: the batch is not touched again until all of it is out.
+                _leftover = batch.WrittenMemory;
             }
-            batch.ResetWrittenCount();
-            if (outgoing.TryPeek(out _))
-            {
-                continue;
-            }
-            moreRequests ??= outgoing.WaitToReadAsync(_broken.Token).AsTask();
-            Task leftover;
-            lock (_sendLock)
-            {
-                leftover = _leftoverReady.Task;
-            }
-            if (!moreRequests.IsCompleted && !leftover.IsCompleted)
-            {
-                await Task.WhenAny(moreRequests, leftover).ConfigureAwait(false);
-            }
-            if (moreRequests.IsCompleted)
-            {
-                if (!await moreRequests.ConfigureAwait(false))
-                {
-                    throw Break(new ObjectDisposedException(nameof(ZooKeeperClient), "The client stopped sending requests."));
-                }
-                moreRequests = null;
-            }
-            _broken.Token.ThrowIfCancellationRequested();
         }
     }
 
@@ -187,7 +160,10 @@ internal sealed partial class Connection
         return true;
     }
 
-    /// <summary>Under <see cref="_sendLock"/>: sends what <paramref name="buffer"/> holds; what the socket does not take goes to the writer loop.</summary>
+    /// <summary>
+    /// Under <see cref="_sendLock"/>: sends what <paramref name="buffer"/> holds; what the socket does not
+    /// take goes to the connection's thread, woken to write it when the socket has room.
+    /// </summary>
     private void SendNowOrHandOver(ArrayBufferWriter<byte> buffer)
     {
         var unsent = SendNow(buffer.WrittenMemory);
@@ -195,7 +171,7 @@ internal sealed partial class Connection
         {
             _leftover = unsent.ToArray();
             _sending = true;
-            _leftoverReady.TrySetResult();
+            _waker.Wake();
         }
         buffer.ResetWrittenCount();
     }
@@ -214,7 +190,7 @@ internal sealed partial class Connection
         SocketError error;
         try
         {
-            sent = _socket.Send(bytes.Span, SocketFlags.None, out error);
+            sent = _socket!.Send(bytes.Span, SocketFlags.None, out error);
         }
         catch (ObjectDisposedException e)
         {
@@ -232,16 +208,4 @@ internal sealed partial class Connection
         Break(new SocketException((int)error));
         return default;
     }
-
-    private async Task SendAllAsync(ReadOnlyMemory<byte> bytes)
-    {
-        while (bytes.Length > 0)
-        {
-            var sent = await _socket.SendAsync(bytes, SocketFlags.None, _broken.Token).ConfigureAwait(false);
-            bytes = bytes[sent..];
-            Volatile.Write(ref _lastSent, Stopwatch.GetTimestamp());
-        }
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

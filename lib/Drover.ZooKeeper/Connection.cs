@@ -8,15 +8,21 @@ using Drover.ZooKeeper.Requests;
 
 namespace Drover.ZooKeeper;
 
-/// <summary>What a connection reports to the session that owns it (all calls come from its reader).</summary>
+/// <summary>What a connection reports to the session that owns it (all calls but NextXid come from its thread).</summary>
 internal interface IConnectionOwner
 {
+    /// <summary>The session's dispatcher: a reply read while it is busy waits for what it holds to run.</summary>
+    Dispatcher Callbacks { get; }
+
     int NextXid();
 
     void OnNotification(WatcherEventRecord notification);
 
-    /// <summary>A reply in order for <paramref name="request"/>; may throw <see cref="ZooKeeperProtocolException"/>.</summary>
-    void OnReply(Request request, ReplyHeader header, ref JuteReader body);
+    /// <summary>
+    /// A reply in order for <paramref name="request"/>: parsed into it (its watch registered), or dropped
+    /// (false) if the caller gave up. May throw <see cref="ZooKeeperProtocolException"/>.
+    /// </summary>
+    bool OnReply(Request request, ReplyHeader header, ref JuteReader body);
 
     void OnAuthReply(AuthRequest request, ReplyHeader header);
 }
@@ -36,10 +42,16 @@ internal readonly record struct ConnectionTimings(TimeSpan ReadTimeout, TimeSpan
 }
 
 /// <summary>
-/// One TCP connection to one server, for one session: the handshake, then a reader, a writer and a
-/// watchdog (which also sends the pings) that run until the first fatal error. That error goes through <see cref="Break"/>, which
-/// records it once, closes the socket, and stops the other loops; the session then fails whatever is
-/// pending and reconnects elsewhere. A connection is never reused after it broke.
+/// One TCP connection to one server, for one session, served by a thread of its own as the Java client's
+/// SendThread: that thread connects and performs the handshake, then waits in poll() for the server's
+/// bytes (and for a <see cref="Waker"/>), reads replies and hands them out, and sends what callers could
+/// not send themselves. Callers send their own requests when nothing is queued ahead (Connection.Writer);
+/// a watchdog task sends the pings and watches the clocks. Nothing here waits through the socket engine of
+/// .NET (whose epoll thread and thread-pool hand-offs cost more CPU per request than the request itself),
+/// and the socket is never registered with it.
+/// The first fatal error goes through <see cref="Break"/>, which records it once, closes the socket (waking
+/// the thread) and stops the watchdog; the session then fails whatever is pending and reconnects
+/// elsewhere. A connection is never reused after it broke.
 /// </summary>
 internal sealed partial class Connection : IAsyncDisposable
 {
@@ -50,9 +62,14 @@ internal sealed partial class Connection : IAsyncDisposable
     // Auth packets sent; the server answers them out of band, in the order received.
     private readonly Queue<AuthRequest> _pendingAuth = new();
     private readonly Lock _lock = new();
-    private readonly Socket _socket;
     private readonly int _maxPacketSize;
+    private readonly Waker _waker = Waker.Create();
     private readonly CancellationTokenSource _broken = new();
+    // Set once, under _lock, by the thread that connects; Break closes it.
+    private Socket? _socket;
+    // Set by RunAsync, for the serving threads.
+    private IConnectionOwner? _session;
+    private ChannelReader<Request>? _outgoing;
     private byte[] _receive = new byte[InitialBufferSize];
     private int _start;
     private int _end;
@@ -60,9 +77,8 @@ internal sealed partial class Connection : IAsyncDisposable
     private long _lastSent = Stopwatch.GetTimestamp();
     private Exception? _breakReason;
 
-    private Connection(Socket socket, ServerAddress server, int maxPacketSize)
+    private Connection(ServerAddress server, int maxPacketSize)
     {
-        _socket = socket;
         Server = server;
         _maxPacketSize = maxPacketSize;
     }
@@ -71,27 +87,34 @@ internal sealed partial class Connection : IAsyncDisposable
 
     /// <summary>
     /// Connects and performs the session handshake within <paramref name="timeout"/>: ConnectRequest out,
-    /// ConnectResponse in. The caller decides what an expired answer (timeout 0) means.
+    /// ConnectResponse in, on the connection's own thread. The caller decides what an expired answer
+    /// (timeout 0) means.
     /// </summary>
     public static async Task<(Connection Connection, ConnectResponse Response)> OpenAsync(
         ServerAddress server, ConnectRequest request, int maxPacketSize, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Non-blocking for the synchronous sends of Connection.Writer (a full socket buffer returns WouldBlock
-        // rather than stalling the caller); the asynchronous operations do not depend on this setting.
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
-        var connection = new Connection(socket, server, maxPacketSize);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var addresses = await ResolveAsync(server, timeout, cancellationToken).ConfigureAwait(false);
+        var connection = new Connection(server, maxPacketSize);
+        var opened = new TaskCompletionSource<ConnectResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        StartThread($"ZooKeeper connect {server}", () =>
+        {
+            try
+            {
+                opened.TrySetResult(connection.Open(addresses, request, deadline, timeout));
+            }
+#pragma warning disable CA1031 // Whatever stopped the handshake is the caller's to see.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                opened.TrySetException(connection.Break(e));
+            }
+        });
         try
         {
-            await socket.ConnectAsync(EndPointOf(server), deadline.Token).ConfigureAwait(false);
-            var response = await connection.HandshakeAsync(request, deadline.Token).ConfigureAwait(false);
-            return (connection, response);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw new ZooKeeperTimeoutException(TimeoutKind.Handshake, timeout, $"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
+            using var cancel = cancellationToken.UnsafeRegister(
+                static (state, token) => ((Connection)state!).Break(new OperationCanceledException(token)), connection);
+            return (connection, await opened.Task.ConfigureAwait(false));
         }
         catch
         {
@@ -102,20 +125,30 @@ internal sealed partial class Connection : IAsyncDisposable
 
     /// <summary>
     /// Runs the connection until it breaks and returns why. <paramref name="first"/> (auth packets,
-    /// SetWatches) goes out before anything from <paramref name="outgoing"/>.
+    /// SetWatches) goes out before anything else.
     /// </summary>
     public async Task<Exception> RunAsync(IConnectionOwner owner, ChannelReader<Request> outgoing, IReadOnlyList<Request> first, ConnectionTimings timings)
     {
-        var reader = Guard(ReadLoopAsync(owner));
-        var writer = Guard(WriteLoopAsync(owner, outgoing, first));
+        _session = owner;
+        _outgoing = outgoing;
+        StageFirst(owner, first);
+        lock (_lock)
+        {
+            StartServing(_generation);
+        }
         var watchdog = Guard(WatchdogAsync(timings));
-        await Task.WhenAll(reader, writer, watchdog).ConfigureAwait(false);
+        await Task.WhenAll(_served.Task, watchdog).ConfigureAwait(false);
         return _breakReason ?? new ZooKeeperProtocolException(ProtocolErrorKind.NoReason, "The connection ended without a reason.");
     }
 
-    /// <summary>Marks the connection broken (the first reason wins), closes the socket, and returns the exception to throw.</summary>
+    /// <summary>
+    /// Marks the connection broken (the first reason wins), closes the socket, wakes the connection's
+    /// thread, and returns the exception to throw.
+    /// </summary>
     public Exception Break(Exception reason)
     {
+        Socket? socket;
+        bool heldByCaller;
         lock (_lock)
         {
             if (_breakReason is not null)
@@ -123,9 +156,18 @@ internal sealed partial class Connection : IAsyncDisposable
                 return _breakReason;
             }
             _breakReason = reason;
+            socket = _socket;
+            heldByCaller = _inCallerCodeSince != 0;
         }
         _broken.Cancel();
-        _socket.Dispose();
+        // Closing a socket that a thread polls wakes that thread; the waker covers the moments without one.
+        socket?.Dispose();
+        _waker.Wake();
+        if (heldByCaller)
+        {
+            // The serving thread is in caller code, maybe for long: it is left to it, the session goes on.
+            StopServing(_session!);
+        }
         return reason;
     }
 
@@ -147,11 +189,37 @@ internal sealed partial class Connection : IAsyncDisposable
     {
         Break(new ObjectDisposedException(nameof(Connection), "The connection was closed by the client."));
         _broken.Dispose();
+        _waker.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private static EndPoint EndPointOf(ServerAddress server) =>
-        IPAddress.TryParse(server.Host, out var address) ? new IPEndPoint(address, server.Port) : new DnsEndPoint(server.Host, server.Port);
+    /// <summary>Wakes the connection's thread: requests were queued for it.</summary>
+    public void Wake() => _waker.Wake();
+
+    private static async Task<IPAddress[]> ResolveAsync(ServerAddress server, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(server.Host, out var address))
+        {
+            return [address];
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await Dns.GetHostAddressesAsync(server.Host, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw HandshakeTimeout(server, timeout);
+        }
+    }
+
+    private static ZooKeeperTimeoutException HandshakeTimeout(ServerAddress server, TimeSpan timeout) =>
+        new(TimeoutKind.Handshake, timeout, $"No session established with {server} within {timeout.TotalMilliseconds:0} ms.");
+
+    private static void StartThread(string name, Action body) =>
+        // A background thread: an undisposed client must not keep a process alive.
+        new Thread(() => body()) { IsBackground = true, Name = name }.Start();
 
     private async Task Guard(Task loop)
     {
@@ -166,37 +234,5 @@ internal sealed partial class Connection : IAsyncDisposable
             // Loops stopped by an earlier break fail with cancellation or socket errors: the first reason stands.
             Break(e);
         }
-    }
-
-    private async Task<ConnectResponse> HandshakeAsync(ConnectRequest request, CancellationToken cancellationToken)
-    {
-        var frame = new byte[FrameResult.PrefixLength + request.Size];
-        var writer = new JuteWriter(frame);
-        writer.WriteInt(request.Size);
-        request.Write(ref writer);
-        Debug.Assert(writer.Position == frame.Length, "ConnectRequest.Size disagrees with Write");
-        await _socket.SendAsync(frame, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-
-        while (true)
-        {
-            var result = FrameReader.TryRead(_receive.AsSpan(_start, _end - _start), _maxPacketSize);
-            if (result.Status == FrameStatus.Complete)
-            {
-                var response = ParseConnectResponse(_receive.AsSpan(_start + FrameResult.PrefixLength, result.DeclaredLength));
-                _start += result.FrameLength;
-                return response;
-            }
-            if (result.Status != FrameStatus.Incomplete)
-            {
-                throw FrameReader.Refused(result, _maxPacketSize);
-            }
-            await ReceiveMoreAsync(result, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static ConnectResponse ParseConnectResponse(ReadOnlySpan<byte> payload)
-    {
-        var reader = new JuteReader(payload);
-        return ConnectResponse.Read(ref reader);
     }
 }

@@ -1,14 +1,14 @@
 using System.Threading.Channels;
-using Drover.ZooKeeper.Requests;
 
 namespace Drover.ZooKeeper;
 
 /// <summary>
-/// Runs watch callbacks, state-change handlers and request completions one at a time, in the order the
-/// connection produced them (the official client's EventThread). That order is ZooKeeper's guarantee: a
-/// watcher sees the event for a change before the caller sees a reply that reflects the change. Callbacks
-/// must not block: a callback that synchronously waits for a ZooKeeper reply waits forever, because the
-/// reply is queued behind it.
+/// Runs watch callbacks and state-change handlers one at a time, in the order the connection produced
+/// them (the official client's EventThread). A reply read while callbacks are queued is handed to its
+/// caller only after they ran (<see cref="IsBusy"/>, then a post): that is ZooKeeper's guarantee, a watcher sees
+/// the event for a change before the caller sees a reply that reflects the change. Callbacks must not
+/// block: a callback that synchronously waits for a ZooKeeper reply may wait forever, because the reply
+/// can be held behind it.
 /// </summary>
 internal sealed class Dispatcher
 {
@@ -37,23 +37,8 @@ internal sealed class Dispatcher
         }
     }
 
-    /// <summary>
-    /// Completes a request: at once on the calling thread (the connection's reader) when nothing is queued
-    /// or running, else behind what is. Only for completions that run no caller code (continuations are
-    /// asynchronous): then the order guarantee holds (every earlier callback has run) and the reply skips
-    /// the hand-off to the dispatcher, a thread-pool work item per request.
-    /// </summary>
-    public void Publish(Request request)
-    {
-        if (Volatile.Read(ref _queued) == 0)
-        {
-            request.Publish();
-        }
-        else
-        {
-            Post(request.Publish);
-        }
-    }
+    /// <summary>Whether callbacks are queued or running; false means every callback posted so far has run.</summary>
+    public bool IsBusy => Volatile.Read(ref _queued) != 0;
 
     /// <summary>No more posts: the loop ends once what is queued has run.</summary>
     public void Complete() => _queue.Writer.TryComplete();

@@ -42,7 +42,9 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
     }
 
-    void IConnectionOwner.OnReply(Request request, ReplyHeader header, ref JuteReader body)
+    Dispatcher IConnectionOwner.Callbacks => _dispatcher;
+
+    bool IConnectionOwner.OnReply(Request request, ReplyHeader header, ref JuteReader body)
     {
         if (header.Zxid > 0)
         {
@@ -51,14 +53,14 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         if (request.IsCompleted)
         {
             // The caller gave up (cancelled): the reply keeps the wire in sync and is dropped, watch included.
-            return;
+            return false;
         }
         request.Receive(header.Err, ref body);
         if (request.Watch is { } watch && request.WatchKindFor(header.Err) is { } kind)
         {
             _watches.Register(kind, watch.ClientPath, watch.Watcher);
         }
-        _dispatcher.Publish(request);
+        return true;
     }
 
     void IConnectionOwner.OnAuthReply(AuthRequest request, ReplyHeader header)
@@ -74,7 +76,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
         var empty = new JuteReader([]);
         request.Receive(header.Err, ref empty);
-        _dispatcher.Post(request.Publish);
+        _dispatcher.Post(request.PublishLater);
     }
 
     private Task<T> Submit<T>(Request<T> request, CancellationToken cancellationToken)
@@ -103,7 +105,12 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         {
             return request.Task;
         }
-        return _outgoing.Writer.TryWrite(request) ? request.Task : EnqueueWhenRoomAsync(request, cancellationToken);
+        if (!_outgoing.Writer.TryWrite(request))
+        {
+            return EnqueueWhenRoomAsync(request, cancellationToken);
+        }
+        WakeConnection();
+        return request.Task;
     }
 
     private async Task<T> EnqueueWhenRoomAsync<T>(Request<T> request, CancellationToken cancellationToken)
@@ -116,6 +123,18 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         {
             throw TerminalError(_state, LastConnectionError);
         }
+        WakeConnection();
         return await request.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a request was queued: the connection's thread takes queued requests when woken. Read after the
+    /// write (with a fence between), so a connection established meanwhile is woken too; one established
+    /// later takes the queue when it starts.
+    /// </summary>
+    private void WakeConnection()
+    {
+        Interlocked.MemoryBarrier();
+        Volatile.Read(ref _connection)?.Wake();
     }
 }

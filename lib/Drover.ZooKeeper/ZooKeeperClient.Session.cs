@@ -49,6 +49,7 @@ public sealed partial class ZooKeeperClient
             var close = new CloseSessionRequest();
             if (_outgoing.Writer.TryWrite(close))
             {
+                WakeConnection();
                 await AwaitQuietly(close.Task.WaitAsync(CloseTimeout(), cancellationToken)).ConfigureAwait(false);
             }
         }

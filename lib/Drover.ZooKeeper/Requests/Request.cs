@@ -15,9 +15,9 @@ internal enum WatchKind
 internal sealed record WatchRegistration(string ClientPath, Action<WatchedEvent> Watcher);
 
 /// <summary>
-/// A request on its way through a connection: written by the connection's writer (which assigns the
-/// xid), answered on its reader (which parses the reply in wire order), and completed on the client's
-/// dispatcher (so callers see replies in order, after the watch events that preceded them).
+/// A request on its way through a connection: written by a caller or the connection's thread (whoever
+/// sends assigns the xid), answered on the connection's thread (which parses the reply in wire order),
+/// and handed to the caller there too, once every watch event read before it has been delivered.
 /// </summary>
 internal abstract class Request
 {
@@ -51,7 +51,7 @@ internal abstract class Request
     public abstract void WriteBody(ref JuteWriter writer);
 
     /// <summary>
-    /// Runs on the reader: interprets the reply and keeps the outcome for <see cref="Publish"/>.
+    /// Runs on the connection's thread: interprets the reply and keeps the outcome for <see cref="Publish"/>.
     /// Throws <see cref="ZooKeeperProtocolException"/> for a malformed body (the connection is then lost).
     /// </summary>
     public abstract void Receive(int err, ref JuteReader body);
@@ -60,12 +60,15 @@ internal abstract class Request
     public virtual WatchKind? WatchKindFor(int err) => null;
 
     /// <summary>
-    /// Hands the outcome kept by <see cref="Receive"/> to the caller: on the dispatcher, or on the reader
-    /// when the dispatcher is idle (<see cref="Dispatcher.Publish(Request)"/>). It never runs the caller's code: the
-    /// caller's continuation is queued (RunContinuationsAsynchronously), so the reader is never held up by it.
+    /// Hands the outcome kept by <see cref="Receive"/> to the caller here and now: the caller's
+    /// continuation runs on this thread before this returns. Only the connection's thread calls it.
     /// </summary>
     public abstract void Publish();
 
+    /// <summary>As <see cref="Publish"/>, from a thread-pool thread: no caller code runs on the calling thread.</summary>
+    public abstract void PublishLater();
+
+    /// <summary>Fails the request from a thread-pool thread: no caller code runs on the calling thread.</summary>
     public abstract void Fail(Exception error);
 
     /// <summary>Writes the whole frame (length prefix, header, body) into <paramref name="destination"/>.</summary>
@@ -88,7 +91,9 @@ internal abstract class Request
 /// <summary>A request whose caller awaits a result of type <typeparamref name="T"/>.</summary>
 internal abstract class Request<T> : Request
 {
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run where the task is completed: inline on the connection's thread for replies
+    // (Publish), on the thread pool for everything else (PublishLater, Fail, cancellation).
+    private readonly TaskCompletionSource<T> _completion = new();
     private T? _result;
     private Exception? _error;
     private CancellationTokenRegistration _cancellation;
@@ -110,8 +115,10 @@ internal abstract class Request<T> : Request
     {
         if (cancellationToken.CanBeCanceled)
         {
+            // Not completed inside the token's callback: that would run the caller's continuation in Cancel().
             _cancellation = cancellationToken.UnsafeRegister(
-                static (state, token) => ((TaskCompletionSource<T>)state!).TrySetCanceled(token),
+                static (state, token) => ThreadPool.UnsafeQueueUserWorkItem(
+                    static s => s.Completion.TrySetCanceled(s.Token), (Completion: (TaskCompletionSource<T>)state!, Token: token), preferLocal: false),
                 _completion);
         }
     }
@@ -145,11 +152,15 @@ internal abstract class Request<T> : Request
         }
     }
 
-    public override void Fail(Exception error)
-    {
-        _cancellation.Dispose();
-        _completion.TrySetException(error);
-    }
+    public override void PublishLater() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static request => request.Publish(), this, preferLocal: false);
+
+    public override void Fail(Exception error) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            state.Request._cancellation.Dispose();
+            state.Request._completion.TrySetException(state.Error);
+        }, (Request: this, Error: error), preferLocal: false);
 
     protected abstract T ReadResult(ref JuteReader body);
 
