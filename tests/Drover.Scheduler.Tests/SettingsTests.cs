@@ -17,7 +17,7 @@ public class SettingsTests
         Assert.Equal(TimeSpan.FromDays(7), settings.Options.FailoverTimeout);
         Assert.Equal("127.0.0.1:2181", settings.Options.RegistryConnect);
         Assert.Equal("/drover", settings.ZooKeeperRoot);
-        Assert.Equal("127.0.0.1:8080", settings.Listen);
+        Assert.Equal("127.0.0.1:8090", settings.ApiListen);
     }
 
     [Fact]
