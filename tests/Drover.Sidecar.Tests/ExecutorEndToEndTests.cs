@@ -11,6 +11,7 @@ using Drover.Testing.Prometheus;
 using Drover.Testing.Standins.Riak;
 using Drover.V1;
 using Google.Protobuf;
+using Xunit.Abstractions;
 
 namespace Drover.Sidecar.Tests;
 
@@ -21,7 +22,7 @@ namespace Drover.Sidecar.Tests;
 /// /metrics through the sidecar's http_sd endpoint and scrapes them.
 /// </summary>
 [Collection(SidecarCollection.Name)]
-public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
+public sealed class ExecutorEndToEndTests(SidecarFixture zk, ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
@@ -43,9 +44,33 @@ public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
             OnNodeLoss = NodeLossPolicy.Close,
         }).ToList();
         await using var sidecar = await RunningSidecar.StartAsync(zk.Settings(framework, proxies: proxies));
+        try
+        {
+            await ProxiedAndScrapedAsync(framework, first, sidecar);
+        }
+        catch (Exception)
+        {
+            // What the sidecar and both executors said, for a failure on a loaded machine.
+            output.WriteLine(string.Join('\n', sidecar.Log.Lines));
+            foreach (var node in new[] { first, second })
+            {
+                output.WriteLine(node.Executor.Describe(stderrLines: 200));
+            }
+            throw;
+        }
+    }
+
+    private async Task ProxiedAndScrapedAsync(string framework, RunningNode first, RunningSidecar sidecar)
+    {
         var http = sidecar.App.Proxies.Single(p => p.Settings.PortName == "http");
         var pb = sidecar.App.Proxies.Single(p => p.Settings.PortName == "pb");
-        await Eventually.TrueAsync(() => http.Serving.Count == 2 && pb.Serving.Count == 2, "both nodes healthy behind both listeners", Patience);
+        // An executor registers its node as running when the process starts, health unknown, and a running
+        // node not known unhealthy serves (the ServerSet rule); Riak listens a few seconds later. The
+        // proxy would retry a refused connect on the other node, but with neither listening yet the
+        // client is turned away: wait for both health checks to pass.
+        await Eventually.TrueAsync(
+            () => HealthyNodes(sidecar.App.View.Current) == 2 && http.Serving.Count == 2 && pb.Serving.Count == 2,
+            "both nodes healthy in the registry and behind both listeners", Patience);
 
         // Riak's HTTP interface through the proxy.
         using var client = new HttpClient();
@@ -73,8 +98,10 @@ public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
         await prometheus.QueryUntilAsync("count(drover_executor_agent_connected{cluster=\"ring\"} == 1)", r => r.GetArrayLength() == 1 && r[0].GetProperty("value")[1].GetString() == "2", Patience);
 
         // riak1 is killed: its executor stops it and removes its record; every new connection goes to riak2.
+        // With no task left and every update acknowledged, that executor then exits by itself.
         await first.Agent.KillAsync("riak1");
         await first.Agent.WaitForUpdateAsync("riak1", TaskState.TaskKilled, Patience);
+        Assert.Equal(0, await first.Executor.WaitForExitAsync(Patience));
         await Eventually.TrueAsync(() => pb.Serving.Select(b => b.Node).SequenceEqual(["riak2"]), "the proxy to drop riak1", Patience);
         for (var i = 0; i < 4; i++)
         {
@@ -88,7 +115,7 @@ public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
         // Erlang long names need a dotted host: the agent says its hostname is 127.0.0.1, and so the record does.
         var agent = new MesosAgentEmulator(new MesosAgentEmulatorOptions { Hostname = "127.0.0.1", Checkpoint = true, WaitTimeout = Patience });
         await agent.StartAsync();
-        agent.LaunchExecutor(ExecutorBinary.Path(), new ExecutorLaunchOptions { Checkpoint = true });
+        var executor = agent.LaunchExecutor(ExecutorBinary.Path(), new ExecutorLaunchOptions { Checkpoint = true });
         await agent.WaitForSubscribeAsync(1, Patience);
         var spec = new NodeSpec
         {
@@ -111,8 +138,11 @@ public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
         var task = builder.Build();
         task.Data = spec.ToByteString();
         await agent.LaunchAsync(task);
-        return new RunningNode(agent);
+        return new RunningNode(agent, executor);
     }
+
+    private static int HealthyNodes(View.ViewState view) =>
+        view.Clusters.TryGetValue("ring", out var ring) ? ring.Nodes.Values.Count(node => node.Healthy == true) : 0;
 
     private static async Task<Socket> ConnectAsync(IPEndPoint endPoint)
     {
@@ -156,11 +186,28 @@ public sealed class ExecutorEndToEndTests(SidecarFixture zk) : IDisposable
         return Encoding.UTF8.GetString(body, 2, body[1]);
     }
 
-    private sealed record RunningNode(MesosAgentEmulator Agent) : IAsyncDisposable
+    /// <summary>An agent emulator and the executor it launched.</summary>
+    private sealed record RunningNode(MesosAgentEmulator Agent, ExecutorProcess Executor) : IAsyncDisposable
     {
+        /// <summary>
+        /// SHUTDOWN to an executor still running, so it stops its node and deregisters it; one whose task
+        /// ended has exited by itself already (or is exiting: its stream may close under the event). What
+        /// is left after the wait, the agent's disposal kills.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
-            await Agent.ShutdownAsync();
+            if (!Executor.HasExited && Agent.IsSubscribed)
+            {
+                try
+                {
+                    await Agent.ShutdownAsync();
+                    await Executor.WaitForExitAsync(Patience);
+                }
+                catch (Exception e) when (e is IOException or TimeoutException)
+                {
+                    // Gone meanwhile, or stuck: disposal below ends it either way.
+                }
+            }
             await Agent.DisposeAsync();
         }
     }
