@@ -430,11 +430,10 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
     private async Task OnTimerAsync(TimerDue due)
     {
-        if (due.Generation != _timerGeneration)
-        {
-            return;
-        }
-
+        // A timer armed before the last re-arm is not dropped: every deadline below is compared with the clock, so a
+        // stale one does no harm, while dropping it starves a deadline already due whenever another event re-arms
+        // the timer before its TimerDue is handled (a clock that fires due timers at once, a flood of events).
+        _ = due;
         if (_reconcileDue is { } reconcile && reconcile <= Now)
         {
             await RetryReconciliationAsync().ConfigureAwait(false);
