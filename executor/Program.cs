@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Drover.Executor.Agent;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Runtime;
 using Drover.Executor.Supervision;
 using Drover.Executor.Tasks;

@@ -62,7 +62,7 @@ drover() { DROVER_URL="http://127.0.0.1:$api_port" dotnet "$bin/drover.dll" "$@"
 case "${1:-}" in
   stop) stop; exit 0 ;;
   executor)
-    bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev
+    bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev openjdk-17-jdk-headless
     binary=$(bash "$root/packaging/publish-executor.sh" "$root/artifacts/executor" | head -n1)
     exec dotnet run -c Release --project "$root/packaging/demo" -- "$binary" ;;
   ""|--once) ;;
@@ -71,9 +71,9 @@ esac
 
 mkdir -p "$demo"
 stop
-# Native AOT links with the system C toolchain and zlib; ZooKeeper is Debian's (run from its jars, as the tests
-# do); the sample service is Python's http.server.
-bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev zookeeper python3
+# Native AOT links with the system C toolchain and zlib; the executor's tarball carries a JMX helper built with the
+# JDK; ZooKeeper is Debian's (run from its jars, as the tests do); the sample service is Python's http.server.
+bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev openjdk-17-jdk-headless zookeeper python3
 for port in "$zk_port" "$master_port" "$api_port"; do
   port_free "$port" || fail "127.0.0.1:$port is in use (another ZooKeeper, Mesos or scheduler?): set DROVER_DEMO_ZK_PORT, DROVER_DEMO_MASTER_PORT or DROVER_DEMO_API_PORT"
 done

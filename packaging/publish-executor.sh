@@ -6,27 +6,18 @@
 # Usage: packaging/publish-executor.sh [output-dir]   (default: artifacts/executor)
 # Fails if the AOT compiler reports any trim or AOT warning.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(realpath -m "${1:-$root/artifacts/executor}")
-version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -n1)
-version=${version:-0.1.0}
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/packaging/lib/publish.sh"
+out=$(realpath -m "${1:-$ROOT/artifacts/executor}")
 
 mkdir -p "$out"
-dotnet publish "$root/executor/Drover.Executor.csproj" -c Release -r linux-x64 \
-  -p:PublishAot=true -o "$out/bin" -nologo 2>&1 | tee "$log" >/dev/null || { cat "$log"; exit 1; }
-if grep -E "warning (IL|CS|CA)[0-9]+" "$log" | grep -v "/obj/" ; then
-  echo "publish reported trim/AOT warnings (above): drover-executor must publish clean" >&2
-  exit 1
-fi
+publish_aot executor/Drover.Executor.csproj "$out/bin" drover-executor
 
 # The JMX helper (JDK only, run with the node's own Java) ships beside the binary, where the executor looks
 # for it. javac and jar come from the JDK (openjdk-17-jdk-headless); its path is not part of our stdout.
-bash "$root/packaging/jmx-helper/build-jmx-helper.sh" "$out/bin" >/dev/null
+bash "$ROOT/packaging/jmx-helper/build-jmx-helper.sh" "$out/bin" >/dev/null
 
-tarball="drover-executor-$version-linux-x64.tar.gz"
-tar -czf "$out/$tarball" -C "$out/bin" drover-executor drover-jmx-helper.jar
-(cd "$out" && sha256sum "$tarball" > "$tarball.sha256")
+tarball="drover-executor-$(drover_version)-linux-x64.tar.gz"
+pack "$out" "$tarball" "$out/bin" drover-executor drover-jmx-helper.jar
 echo "$out/bin/drover-executor"
 echo "$out/$tarball"

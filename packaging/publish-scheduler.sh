@@ -7,32 +7,20 @@
 # Prints the two binaries' paths, then the two tarballs'. Fails if the AOT compiler reports any trim or AOT
 # warning for either program.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(realpath -m "${1:-$root/artifacts/scheduler}")
-version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -n1)
-version=${version:-0.1.0}
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-
-publish() { # project, output directory, program name
-  dotnet publish "$root/$1" -c Release -r linux-x64 -p:PublishAot=true \
-    -o "$2" -nologo >"$log" 2>&1 || { cat "$log"; exit 1; }
-  if grep -E "warning (IL|CS|CA)[0-9]+" "$log" | grep -v "/obj/"; then
-    echo "publish reported trim/AOT warnings (above): $3 must publish clean" >&2
-    exit 1
-  fi
-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/packaging/lib/publish.sh"
+out=$(realpath -m "${1:-$ROOT/artifacts/scheduler}")
+version=$(drover_version)
 
 mkdir -p "$out"
-publish scheduler/Drover.Scheduler.csproj "$out/bin" drover-scheduler
-publish cli/Drover.Cli.csproj "$out/cli" drover
+publish_aot scheduler/Drover.Scheduler.csproj "$out/bin" drover-scheduler
+publish_aot cli/Drover.Cli.csproj "$out/cli" drover
 
-cp "$root"/packaging/scheduler/{drover-scheduler.service,scheduler.env,marathon.json} "$out/bin/"
+cp "$ROOT"/packaging/scheduler/{drover-scheduler.service,scheduler.env,marathon.json} "$out/bin/"
 scheduler_tarball="drover-scheduler-$version-linux-x64.tar.gz"
-tar -czf "$out/$scheduler_tarball" -C "$out/bin" drover-scheduler drover-scheduler.service scheduler.env marathon.json
+pack "$out" "$scheduler_tarball" "$out/bin" drover-scheduler drover-scheduler.service scheduler.env marathon.json
 cli_tarball="drover-$version-linux-x64.tar.gz"
-tar -czf "$out/$cli_tarball" -C "$out/cli" drover
-(cd "$out" && sha256sum "$scheduler_tarball" > "$scheduler_tarball.sha256" && sha256sum "$cli_tarball" > "$cli_tarball.sha256")
+pack "$out" "$cli_tarball" "$out/cli" drover
 echo "$out/bin/drover-scheduler"
 echo "$out/cli/drover"
 echo "$out/$scheduler_tarball"

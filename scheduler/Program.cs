@@ -6,7 +6,7 @@ using Drover.Registry;
 using Drover.Scheduler.Api;
 using Drover.Scheduler.Configuration;
 using Drover.Scheduler.Core;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Master;
 using Drover.Scheduler.Registry;
 using Drover.Scheduler.State;

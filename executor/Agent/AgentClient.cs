@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Drover.Executor.Configuration;
 using Drover.Executor.Core;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Mesos.RecordIO;
 using Google.Protobuf;
 using Drover.Mesos.V1.Executor;

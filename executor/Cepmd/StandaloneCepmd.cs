@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Drover.Epmd;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Registry;
 using Drover.Registry.Epmd;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Drover.Epmd;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Registry;
 using Drover.Registry.Epmd;
 using Drover.V1;

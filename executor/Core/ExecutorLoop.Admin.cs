@@ -1,4 +1,4 @@
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Mesos.V1.Executor;
 using Drover.V1;
 using Google.Protobuf;

@@ -1,4 +1,4 @@
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Updates;
 using Drover.Mesos;
 using Drover.Mesos.V1;

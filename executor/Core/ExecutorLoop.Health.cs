@@ -1,5 +1,5 @@
 using Drover.Executor.Health;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Tasks;
 using Drover.Mesos;
 using Drover.Mesos.V1;

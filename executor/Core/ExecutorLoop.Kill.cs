@@ -1,5 +1,5 @@
 using Drover.Executor.Configuration;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Personalities;
 using Drover.Executor.Tasks;
 using Drover.Mesos;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Metrics;
 using Drover.Executor.Tasks;
 using Drover.Mesos;

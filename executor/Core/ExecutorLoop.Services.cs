@@ -1,6 +1,6 @@
 using System.Net;
 using Drover.Executor.Cepmd;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Registration;
 using Drover.Executor.Tasks;
 using Drover.Mesos.V1;

@@ -1,4 +1,4 @@
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Registration;
 using Drover.Executor.Supervision;
 using Drover.Executor.Tasks;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Drover.Executor.Configuration;
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Metrics;
 using Drover.Executor.Tasks;
 using Drover.Executor.Updates;

@@ -1,4 +1,4 @@
-using Drover.Executor.Logging;
+using Drover.Logging;
 using Drover.Executor.Tasks;
 using Drover.Registry;
 using Drover.V1;

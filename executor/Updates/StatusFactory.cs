@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Drover.Mesos;
 using Drover.Mesos.V1;
 
 namespace Drover.Executor.Updates;
@@ -53,25 +54,8 @@ public sealed class StatusFactory(ExecutorID executorId, TimeProvider? time = nu
 
     public static Guid UuidOf(ByteString uuid) => uuid.Length == 16 ? new Guid(uuid.Span, bigEndian: true) : Guid.Empty;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TaskState, string> Names = new();
-
     /// <summary>The state's name as Mesos writes it (TASK_RUNNING), for logs and metric labels.</summary>
-    public static string Name(TaskState state) => Names.GetOrAdd(state, static s =>
-    {
-        var text = s.ToString();
-        var builder = new System.Text.StringBuilder(text.Length + 4);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (i > 0 && char.IsUpper(text[i]))
-            {
-                builder.Append('_');
-            }
-
-            builder.Append(char.ToUpperInvariant(text[i]));
-        }
-
-        return builder.ToString();
-    });
+    public static string Name(TaskState state) => EnumNames<TaskState>.Of(state);
 
     public static bool IsTerminal(TaskState state) => state is TaskState.TaskFinished or TaskState.TaskFailed
         or TaskState.TaskKilled or TaskState.TaskError or TaskState.TaskLost or TaskState.TaskDropped

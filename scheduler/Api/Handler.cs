@@ -1,4 +1,4 @@
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Microsoft.AspNetCore.Http;
 
 namespace Drover.Scheduler.Api;

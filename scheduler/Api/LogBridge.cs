@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SchedulerLog = Drover.Scheduler.Logging.Log;
+using SchedulerLog = Drover.Logging.Log;
 
 namespace Drover.Scheduler.Api;
 

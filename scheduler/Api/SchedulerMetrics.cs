@@ -1,3 +1,4 @@
+using Drover.Mesos;
 using Drover.Metrics;
 using Drover.Scheduler.Model;
 using Drover.Scheduler.Operations;
@@ -102,29 +103,4 @@ internal sealed class SchedulerMetrics : IMetricCollector
     /// <summary>The name the JSON uses (RUNNING, IN_PROGRESS), so metrics and API agree.</summary>
     private static string Name<T>(T value)
         where T : struct, Enum => EnumNames<T>.Of(value);
-
-    private static class EnumNames<T>
-        where T : struct, Enum
-    {
-        private static readonly Dictionary<T, string> Names = Enum.GetValues<T>().ToDictionary(v => v, ToSnakeUpper);
-
-        public static string Of(T value) => Names[value];
-
-        private static string ToSnakeUpper(T value)
-        {
-            var text = value.ToString();
-            var builder = new System.Text.StringBuilder(text.Length + 4);
-            for (var i = 0; i < text.Length; i++)
-            {
-                if (i > 0 && char.IsUpper(text[i]))
-                {
-                    builder.Append('_');
-                }
-
-                builder.Append(char.ToUpperInvariant(text[i]));
-            }
-
-            return builder.ToString();
-        }
-    }
 }

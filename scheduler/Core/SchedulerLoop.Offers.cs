@@ -1,6 +1,6 @@
 using Drover.Mesos.Resources;
 using Drover.Mesos.V1;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Model;
 using Drover.Scheduler.Offers;
 using Drover.Scheduler.Plans;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Model;
 using Drover.Scheduler.Operations;
 using Drover.Scheduler.Plans;

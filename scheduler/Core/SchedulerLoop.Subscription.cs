@@ -1,5 +1,5 @@
 using Drover.Mesos.V1;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Master;
 using Drover.Scheduler.Model;
 using Drover.Scheduler.State;

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Drover.Mesos.V1;
 using Drover.Scheduler.Configuration;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.Scheduler.Master;
 using Drover.Scheduler.Offers;
 using Drover.Scheduler.Operations;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.ZooKeeper;
 
 namespace Drover.Scheduler.State;

@@ -1,4 +1,4 @@
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Drover.ZooKeeper;
 
 namespace Drover.Scheduler.State;

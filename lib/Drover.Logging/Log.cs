@@ -1,24 +1,19 @@
 using System.Globalization;
 using System.Text;
 
-namespace Drover.Scheduler.Logging;
-
-public enum LogLevel
-{
-    Debug,
-    Info,
-    Warning,
-    Error,
-}
+namespace Drover.Logging;
 
 /// <summary>
-/// The scheduler's log: one line per event on stderr, "timestamp level [cluster/node] message". Secrets never
-/// reach it (callers log ids and outcomes). Tests may redirect it with <see cref="Sink"/>.
+/// The log of Drover's own programs: one line per event on stderr, "timestamp level [subject] message", where the
+/// subject is the task (executor) or the cluster and node (scheduler). For the executor stderr is the sandbox file
+/// Mesos keeps, so an operator reads it with nothing but <c>less</c>. Secrets never reach this class: callers log
+/// ids and outcomes, not tokens, passwords or digests.
 /// </summary>
 public static class Log
 {
     private static readonly Lock Gate = new();
-    private static readonly TextWriter Output = Console.Error;
+    private static readonly Stream Output = Console.OpenStandardError();
+    private static readonly byte[] Buffer = new byte[8192];
 
     public static LogLevel Threshold { get; set; } = LogLevel.Info;
 
@@ -49,8 +44,19 @@ public static class Log
 
         lock (Gate)
         {
-            Output.Write(line);
-            Output.Flush();
+            // Encode into a reused buffer: logging must not churn the heap of a 16 MiB executor.
+            var max = Encoding.UTF8.GetMaxByteCount(line.Length);
+            var bytes = max <= Buffer.Length ? Buffer : new byte[max];
+            var count = Encoding.UTF8.GetBytes(line, bytes);
+            try
+            {
+                Output.Write(bytes, 0, count);
+                Output.Flush();
+            }
+            catch (IOException)
+            {
+                // stderr gone (sandbox removed): nothing sensible left to do with a log line.
+            }
         }
     }
 
@@ -66,6 +72,8 @@ public static class Log
             _ => "ERROR",
         });
         builder.Append(" [").Append(subject ?? "-").Append("] ");
+
+        // One event, one line: a multi-line message (an exception, a process's output) is folded.
         foreach (var c in message)
         {
             builder.Append(c is '\n' or '\r' ? ' ' : c);
