@@ -1,5 +1,5 @@
 using Drover.Mesos.Scheduler;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using Call = Drover.Mesos.V1.Scheduler.Call;
 
 namespace Drover.Scheduler.Master;

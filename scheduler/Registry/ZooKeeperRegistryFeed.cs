@@ -1,5 +1,5 @@
 using Drover.Registry;
-using Drover.Scheduler.Logging;
+using Drover.Logging;
 using RegisteredNode = Drover.Registry.NodeRecord;
 
 namespace Drover.Scheduler.Registry;
