@@ -93,6 +93,9 @@ public sealed class LocalMesos : IAsyncDisposable
     /// <summary>Rescinds an outstanding offer (RESCIND to its framework, the resources go back). False if there is none.</summary>
     public Task<bool> RescindOfferAsync(string offerId) => _core.Loop.InvokeAsync(() => _core.RescindOffer(offerId));
 
+    /// <summary>The next <paramref name="count"/> ACCEPTs find their offers rescinded just before they arrive (RESCIND first, then TASK_DROPPED).</summary>
+    public Task RescindBeforeAcceptsAsync(int count = 1) => _core.Loop.InvokeAsync(() => _core.RescindBeforeAccepts(count));
+
     /// <summary>The agent becomes unreachable (tasks UNREACHABLE, FAILURE, offers rescinded); with <paramref name="hostDied"/> its executors are killed too.</summary>
     public Task LoseAgentAsync(string agentId, bool hostDied = false) => _core.Loop.InvokeAsync(() => _core.LoseAgent(agentId, hostDied));
 

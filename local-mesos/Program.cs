@@ -16,8 +16,9 @@ var listen = new Option<string>("--listen") { Description = "the leading master'
 var standbys = new Option<int>("--standbys") { Description = "standby masters answering 307 to the leader", DefaultValueFactory = _ => 0 };
 var zk = new Option<string?>("--zk") { Description = "register the masters in ZooKeeper, e.g. zk://127.0.0.1:2181/mesos" };
 var quiet = new Option<bool>("--quiet") { Description = "do not print the master's log" };
+var hostnames = new Option<string>("--hostnames") { Description = "agents' hostnames ({i}: the agent's index, {i1}: index + 1), e.g. 127.0.0.1 for all", DefaultValueFactory = _ => "127.0.1.{i1}" };
 
-var root = new RootCommand(LocalMesos.Banner) { agents, resources, ports, splitPorts, attributes, workDir, executor, listen, standbys, zk, quiet };
+var root = new RootCommand(LocalMesos.Banner) { agents, resources, ports, splitPorts, attributes, workDir, executor, listen, standbys, zk, quiet, hostnames };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     var endpoint = Drover.Mesos.Scheduler.MasterEndpoint.Parse(parsed.GetValue(listen)!);
@@ -41,6 +42,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         Port = endpoint.Port,
         Standbys = parsed.GetValue(standbys),
         ZooKeeper = parsed.GetValue(zk),
+        HostnamePattern = parsed.GetValue(hostnames)!,
         Log = parsed.GetValue(quiet) ? null : line => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}"),
     };
 

@@ -1,18 +1,24 @@
 using System.Runtime.InteropServices;
+using Drover.Mesos.Scheduler;
+using Drover.Metrics;
+using Drover.Metrics.Procfs;
 using Drover.Registry;
+using Drover.Scheduler.Api;
 using Drover.Scheduler.Configuration;
 using Drover.Scheduler.Core;
 using Drover.Logging;
 using Drover.Scheduler.Master;
+using Drover.Scheduler.Registry;
 using Drover.Scheduler.State;
 using Drover.ZooKeeper;
 
 namespace Drover.Scheduler;
 
 /// <summary>
-/// drover-scheduler: connects to ZooKeeper, waits to lead its framework name, loads its state, and runs the
-/// scheduler loop against the Mesos master until stopped (SIGTERM/SIGINT), until it loses its ZooKeeper session
-/// (a standby takes over), or until the master refuses it. Exit codes: 0 stopped, 1 fatal, 2 bad command line.
+/// drover-scheduler: serves the operator API (a standby too: its health says so), connects to ZooKeeper, waits to
+/// lead its framework name, loads its state, and runs the scheduler loop against the Mesos master until stopped
+/// (SIGTERM/SIGINT), until it loses its ZooKeeper session (a standby takes over), or until the master refuses it.
+/// Exit codes: 0 stopped, 1 fatal, 2 bad command line.
 /// </summary>
 public static class Program
 {
@@ -43,7 +49,8 @@ public static class Program
                 ? await ResetFrameworkAsync(settings).ConfigureAwait(false)
                 : await RunAsync(settings).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is StateStoreException or KeeperException or NotSupportedException or IOException or UnauthorizedAccessException or TimeoutException)
+        catch (Exception e) when (e is StateStoreException or KeeperException or IOException or UnauthorizedAccessException or TimeoutException
+            or ApiConfigurationException or FormatException or InvalidDataException)
         {
             Log.Error(e.Message);
             return 1;
@@ -83,7 +90,22 @@ public static class Program
 
     private static async Task<int> RunAsync(SchedulerSettings settings)
     {
-        var secret = settings.SecretFile is { } file ? (await File.ReadAllTextAsync(file).ConfigureAwait(false)).Trim() : null;
+        // Every file is read before anything starts: a bad secret or token stops the program with its reason.
+        var credentials = settings.SecretFile is { } secretFile ? BasicCredentials.FromFile(settings.Options.Principal!, secretFile) : null;
+        var apiOptions = new OperatorApiOptions
+        {
+            Listen = ListenAddress.Parse(settings.ApiListen),
+            Token = settings.ApiTokenFile is { } tokenFile ? OperatorToken.ReadFile(tokenFile) : null,
+        };
+        apiOptions.Validate();
+        var masterOptions = new SchedulerClientOptions
+        {
+            Masters = MasterAddress.Parse(settings.Master),
+            Credentials = credentials,
+            MinimumMasterVersion = settings.MinimumMasterVersion,
+            ZooKeeperSessionTimeout = settings.ZooKeeperSessionTimeout,
+        };
+
         var (client, store, paths, acl) = await OpenStoreAsync(settings).ConfigureAwait(false);
         await using var _ = client.ConfigureAwait(false);
         using var stopping = new CancellationTokenSource();
@@ -99,11 +121,20 @@ public static class Program
             }
         };
 
+        await using var master = new MesosMaster(masterOptions, TimeProvider.System);
+        await using var registry = new ZooKeeperRegistryFeed(settings.Options.Framework, settings.ZooKeeperSessionTimeout);
+        var loop = new SchedulerLoop(settings.Options, master, store, TimeProvider.System, registry);
+        loop.StandBy();
+        var metrics = new MetricRegistry();
+        metrics.Register(new ProcessCollector());
+        // Served from the start: a standby answers its health check (healthy, not the leader) and refuses changes.
+        await using var api = await OperatorApi.StartAsync(loop, apiOptions, metrics, TimeProvider.System, stopping.Token).ConfigureAwait(false);
+
         var election = new LeaderElection(client, paths, acl, new LeaderInfo
         {
             Host = System.Net.Dns.GetHostName(),
             Pid = Environment.ProcessId,
-            Api = settings.Listen,
+            Api = api.Url.ToString(),
             Since = DateTimeOffset.UtcNow,
         });
         try
@@ -117,10 +148,7 @@ public static class Program
         }
 
         store.Fence = election.CandidatePath;
-        await using var master = MasterConnection.Create(settings, secret, TimeProvider.System);
-        var loop = new SchedulerLoop(settings.Options, master, store, TimeProvider.System);
-        // The operator API (issue 11 item 6) is served over ISchedulerOperations (the loop) on settings.Listen.
-        Log.Info($"leading framework '{settings.Options.Framework}' (role {settings.Options.Role}); operator API address {settings.Listen}");
+        Log.Info($"leading framework '{settings.Options.Framework}' (role {settings.Options.Role}) with masters {masterOptions.Masters}");
         var code = await loop.RunAsync(stopping.Token).ConfigureAwait(false);
         if (sessionLost.Task.IsCompleted)
         {

@@ -16,6 +16,15 @@ internal sealed partial class MasterCore
     /// </summary>
     private void Accept(FrameworkRecord framework, Call.Types.Accept accept)
     {
+        if (_rescindBeforeAccepts > 0)
+        {
+            _rescindBeforeAccepts--;
+            foreach (var offerId in accept.OfferIds)
+            {
+                RescindOffer(offerId.Value);
+            }
+        }
+
         var offers = new List<Offer>();
         var error = ValidateOffers(framework, accept.OfferIds, offers);
         if (error is not null)

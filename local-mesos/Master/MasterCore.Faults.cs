@@ -116,6 +116,13 @@ internal sealed partial class MasterCore
         return true;
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> ACCEPT calls find their offers rescinded just before they arrive: the race of
+    /// an offer taken back (agent removed, offer timeout, another framework's need) while a scheduler was matching it.
+    /// The RESCIND goes out first, then the ACCEPT is handled as one on invalid offers.
+    /// </summary>
+    public void RescindBeforeAccepts(int count) => _rescindBeforeAccepts += count;
+
     /// <summary>The ids of the outstanding offers.</summary>
     public IReadOnlyList<string> OfferIds() => [.. _offers.Keys];
 

@@ -33,6 +33,7 @@ internal sealed partial class MasterCore : IAsyncDisposable
     private int _nextFramework;
     private int _allocationRound;
     private bool _allocationSoon;
+    private int _rescindBeforeAccepts;
 
     public MasterCore(LocalMesosOptions options, TimeProvider time, string workDirectory)
     {

@@ -9,7 +9,7 @@ using Drover.Mesos.V1;
 
 if (args.Length != 1 || !File.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: Drover.Demo <path to the published drover-executor>   (packaging/demo.sh passes it)");
+    Console.Error.WriteLine("usage: Drover.Demo <path to the published drover-executor>   (packaging/demo.sh executor passes it)");
     return 2;
 }
 

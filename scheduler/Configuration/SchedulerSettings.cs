@@ -28,8 +28,16 @@ public sealed record SchedulerSettings
     /// <summary>A file holding the principal's secret (HTTP basic authentication to the master).</summary>
     public string? SecretFile { get; init; }
 
-    /// <summary>Where the operator API listens (host:port).</summary>
-    public string Listen { get; init; } = "127.0.0.1:8080";
+    /// <summary>Where the operator API, console and /metrics listen (host:port; <c>--api-listen</c>).</summary>
+    public string ApiListen { get; init; } = DefaultApiListen;
+
+    /// <summary>A file holding the operator API's bearer token; null: no token (then only a loopback address is allowed).</summary>
+    public string? ApiTokenFile { get; init; }
+
+    /// <summary>Masters older than this are refused (the features the scheduler uses need it).</summary>
+    public string MinimumMasterVersion { get; init; } = Drover.Mesos.Scheduler.SchedulerClientOptions.DefaultMinimumMasterVersion;
+
+    public const string DefaultApiListen = "127.0.0.1:8090";
 
     /// <summary>reset-framework: the framework id the operator confirms.</summary>
     public string? Confirm { get; init; }
@@ -53,8 +61,12 @@ public sealed record SchedulerSettings
           --executor-command <cmd>     default ./drover-executor
           --executor-cpus <n>          default 0.1; --executor-mem <MB> default 64; --executor-disk <MB> default 16
           --registry-zk <h:p,...>      ZooKeeper for the node registry (default: --zk)
-          --listen <host:port>         operator API address (default 127.0.0.1:8080)
+          --api-listen <host:port>     operator API, web console and /metrics (default 127.0.0.1:8090)
+          --api-token-file <file>      the API's bearer token (required for a non-loopback --api-listen)
           --hostname <name>            FrameworkInfo.hostname
+          --webui-url <url>            FrameworkInfo.webui_url: the Mesos UI links to it (the console)
+          --min-master-version <v>     refuse older masters (default 1.9.0)
+          --refuse-seconds <dur>       how long declined resources stay away (default 60secs)
           --debug                      debug logging
         """;
 
@@ -126,6 +138,8 @@ public sealed record SchedulerSettings
             ExecutorDisk = Number(Get("executor-disk"), "executor-disk", 16, 1, 1 << 20),
             RegistryConnect = Get("registry-zk") ?? zk,
             RegistryRoot = Get("zk-root") ?? "/drover",
+            WebUiUrl = Get("webui-url"),
+            DeclineRefuse = Duration(Get("refuse-seconds"), "refuse-seconds", TimeSpan.FromSeconds(60)),
         };
         var settings = new SchedulerSettings
         {
@@ -137,13 +151,37 @@ public sealed record SchedulerSettings
             ZooKeeperSessionTimeout = Duration(Get("zk-session-timeout"), "zk-session-timeout", TimeSpan.FromSeconds(10)),
             Options = options,
             SecretFile = Get("secret-file"),
-            Listen = Get("listen") ?? "127.0.0.1:8080",
+            ApiListen = Get("api-listen") ?? DefaultApiListen,
+            ApiTokenFile = Get("api-token-file"),
+            MinimumMasterVersion = Get("min-master-version") ?? Drover.Mesos.Scheduler.SchedulerClientOptions.DefaultMinimumMasterVersion,
             Confirm = Get("confirm"),
             Debug = debug,
         };
         if (command == "reset-framework" && settings.Confirm is null)
         {
             throw new SettingsException("reset-framework needs --confirm <framework id>: the id it forgets, as a deliberate act");
+        }
+
+        if (Drover.Mesos.Scheduler.MasterVersion.TryParse(settings.MinimumMasterVersion) is null)
+        {
+            throw new SettingsException($"--min-master-version: '{settings.MinimumMasterVersion}' is not a Mesos version such as 1.9.0");
+        }
+
+        if (settings.SecretFile is not null && options.Principal is null)
+        {
+            throw new SettingsException("--secret-file needs --principal: the master authenticates the principal with that secret");
+        }
+
+        if (command == "run")
+        {
+            try
+            {
+                _ = Drover.Mesos.Scheduler.MasterAddress.Parse(settings.Master);
+            }
+            catch (FormatException e)
+            {
+                throw new SettingsException($"--master: {e.Message}");
+            }
         }
 
         try
@@ -163,7 +201,7 @@ public sealed record SchedulerSettings
     {
         "master", "zk", "zk-root", "zk-digest-file", "zk-session-timeout", "framework", "role", "principal", "secret-file",
         "user", "failover-timeout", "executor-uri", "executor-command", "executor-cpus", "executor-mem", "executor-disk",
-        "registry-zk", "listen", "hostname", "confirm",
+        "registry-zk", "api-listen", "api-token-file", "hostname", "webui-url", "min-master-version", "refuse-seconds", "confirm",
     };
 
     private static TimeSpan Duration(string? text, string name, TimeSpan fallback)

@@ -20,5 +20,8 @@ public sealed record OperatorCommand(string What, Func<Task<OperationResult>> Ap
 /// <summary>Stop the loop (shutdown, lost leadership).</summary>
 public sealed record StopRequested(string Reason) : SchedulerEvent;
 
+/// <summary>A followed cluster's registry records changed (node name → what its executor published): the operator's view only.</summary>
+public sealed record RegistryChanged(string Cluster, IReadOnlyDictionary<string, Drover.Registry.NodeRecord> Records) : SchedulerEvent;
+
 /// <summary>Completes once every event posted before it is handled (tests: wait for the loop to settle).</summary>
 public sealed record Barrier(TaskCompletionSource Done) : SchedulerEvent;

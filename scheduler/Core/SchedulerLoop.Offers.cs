@@ -28,6 +28,7 @@ public sealed partial class SchedulerLoop
     private async Task OnOffersAsync(IReadOnlyList<Offer> offers)
     {
         _offersReceived += offers.Count;
+        AgentsBack(offers);
         if (_subscription != Operations.SubscriptionState.Subscribed)
         {
             // Nothing is launched before every known task is reconciled.
@@ -105,6 +106,15 @@ public sealed partial class SchedulerLoop
                 continue;
             }
 
+            if (entry.State == LedgerState.Releasing && !HoldsWhole(held, entry))
+            {
+                // Part of it is still in use (an executor that has not exited yet, a task back from a partition): an
+                // offer shows only free resources, and what is released must be all of the entry, or the rest would
+                // stay reserved once the ledger forgot it. The next offer after it is freed holds it whole.
+                Log.Debug($"offer {offer.Id.Value} holds only part of reservation {entry.Id} ({held}): releasing it once it is free");
+                continue;
+            }
+
             var volumes = held.Where(r => r.IsPersistentVolume()).ToList();
             var ids = new List<string>();
             if (volumes.Count > 0)
@@ -129,6 +139,10 @@ public sealed partial class SchedulerLoop
             }
         }
     }
+
+    /// <summary>Whether <paramref name="held"/> is all the entry reserved (its volume destroyed or not).</summary>
+    private static bool HoldsWhole(ResourceSet held, LedgerEntry entry) =>
+        ResourceSet.Of(held.Select(r => r.IsPersistentVolume() ? r.WithoutVolume() : r)).Contains(ResourceSet.Of(Decode(entry.Reserved)));
 
     /// <summary>Nodes that wait on this agent's reservation: launched again on exactly their reserved resources and volume.</summary>
     private void Relaunch(Offer offer, List<Offer.Types.Operation> operations)

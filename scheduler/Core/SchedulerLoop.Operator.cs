@@ -47,6 +47,12 @@ public sealed partial class SchedulerLoop
 
     private async Task<OperationResult> CommandAsync(string what, Func<Task<OperationResult>> apply, CancellationToken cancellationToken)
     {
+        if (_standby)
+        {
+            // A standby (or a scheduler still waiting for its election) owns no state: the leader takes changes.
+            return OperationResult.Unavailable($"this scheduler of framework '{_options.Framework}' is a standby: changes go to the leader");
+        }
+
         var result = new TaskCompletionSource<OperationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(new OperatorCommand(what, apply, result));
         return await result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -285,7 +291,7 @@ public sealed partial class SchedulerLoop
             Spec = c.Spec,
             Generation = c.Generation,
             Deleting = c.Deleting,
-            Nodes = [.. NodesOf(c.Name).Select(NodeViewOf)],
+            Nodes = [.. NodesOf(c.Name).Select(n => NodeViewOf(n, _registered.GetValueOrDefault(c.Name)))],
             Plans = [.. _plans.Values.Where(p => p.Cluster == c.Name).OrderBy(p => p.Name, StringComparer.Ordinal).Select(PlanViewOf)],
             Service = PlannerOf(c).View(Context(c)),
         }).ToList();
@@ -313,6 +319,21 @@ public sealed partial class SchedulerLoop
             AdminOperations = [.. _adminOrder.Where(_admin.ContainsKey).Select(id => _admin[id]).Reverse()],
             Offers = new OfferCounters { Received = _offersReceived, Used = _offersUsed, Declined = _offersDeclined, Rescinded = _offersRescinded },
             Time = Now,
+        };
+    }
+
+    /// <summary>
+    /// The node as operators see it. Endpoints and health come from the record its executor published in the registry
+    /// when there is one for its current task; until then, endpoints are its agent's hostname with its reserved ports.
+    /// </summary>
+    private static NodeView NodeViewOf(NodeRecord node, IReadOnlyDictionary<string, Drover.Registry.NodeRecord>? registered)
+    {
+        var record = registered?.GetValueOrDefault(node.Name) is { } r && r.TaskId == node.TaskId && node.Phase.HasTask() ? r : null;
+        var view = NodeViewOf(node);
+        return record is null ? view : view with
+        {
+            Healthy = record.Healthy ?? node.Healthy,
+            Endpoints = record.Ports.ToDictionary(p => p.Name, p => $"{record.Host}:{p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}", StringComparer.Ordinal),
         };
     }
 

@@ -173,8 +173,9 @@ public sealed partial class SchedulerLoop
         _masterName = subscribed.MasterInfo is { } master ? $"{master.Id} ({master.Hostname}:{master.Port}, Mesos {master.Version})" : _masterName;
         _suppressed = null;
         _offerNeeds.Clear();
-        await StartReconciliationAsync().ConfigureAwait(false);
+        _lostAgents.Clear();
         _implicitReconcileDue = Now + _options.ImplicitReconcileInterval;
+        await StartReconciliationAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -248,6 +249,10 @@ public sealed partial class SchedulerLoop
     {
         _reconcileDue = null;
         _subscription = Operations.SubscriptionState.Subscribed;
+        // Then every task the master knows of (as dcos-commons does after its explicit pass): a task no node runs
+        // (launched before a crash that lost its record, or back from a partition after its node moved) is killed now,
+        // not at the next periodic pass.
+        _implicitReconcileDue = Now;
         Log.Info("reconciliation complete: launching as the plans say");
     }
 
@@ -299,8 +304,31 @@ public sealed partial class SchedulerLoop
 
         if (failure.AgentId is { } agent)
         {
-            // The agent was removed: its tasks come as TASK_LOST/GONE updates. Nothing to release there any more.
+            // The agent is unreachable or removed: its tasks come as TASK_UNREACHABLE/LOST/GONE updates. If it comes
+            // back (an offer from it), its tasks are reconciled: one whose node moved meanwhile is killed.
             Log.Warning($"agent {agent.Value} is lost");
+            _lostAgents.Add(agent.Value);
+        }
+    }
+
+    /// <summary>Agents reported lost (FAILURE) and not heard of since: an offer from one means it is back.</summary>
+    private readonly HashSet<string> _lostAgents = new(StringComparer.Ordinal);
+
+    /// <summary>An offer came from an agent that was lost: reconcile every task now (those of its tasks no node runs any more get KILL).</summary>
+    private void AgentsBack(IReadOnlyList<Offer> offers)
+    {
+        if (_lostAgents.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var offer in offers)
+        {
+            if (_lostAgents.Remove(offer.AgentId.Value))
+            {
+                Log.Info($"agent {offer.AgentId.Value} ({offer.Hostname}) is back: reconciling every task");
+                _implicitReconcileDue = Now;
+            }
         }
     }
 

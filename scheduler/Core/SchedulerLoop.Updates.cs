@@ -42,6 +42,10 @@ public sealed partial class SchedulerLoop
 
                 await SendAsync(kill).ConfigureAwait(false);
             }
+            else
+            {
+                Log.Info($"task {taskId}, which no node runs, ended: {TaskStates.Name(state)}{(status.HasMessage ? ": " + status.Message : "")}");
+            }
 
             await AcknowledgeAsync(status).ConfigureAwait(false);
             return;

@@ -6,6 +6,7 @@ using Drover.Scheduler.Master;
 using Drover.Scheduler.Offers;
 using Drover.Scheduler.Operations;
 using Drover.Scheduler.Plans;
+using Drover.Scheduler.Registry;
 using Drover.Scheduler.State;
 using Call = Drover.Mesos.V1.Scheduler.Call;
 
@@ -27,6 +28,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     private readonly IStateStore _store;
     private readonly TimeProvider _time;
     private readonly NodeTasks _tasks;
+    private readonly INodeRegistryFeed? _registry;
     private readonly List<StoreWrite> _staged = [];
 
     private readonly Dictionary<string, ClusterRecord> _clusters = new(StringComparer.Ordinal);
@@ -35,20 +37,33 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     private readonly Dictionary<string, LedgerEntry> _ledger = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
 
+    /// <summary>What the executors published in the registry, per followed cluster (node name → record): the operator's view only.</summary>
+    private readonly Dictionary<string, IReadOnlyDictionary<string, Drover.Registry.NodeRecord>> _registered = new(StringComparer.Ordinal);
+    private HashSet<RegistryTarget> _followed = [];
+
     private FrameworkRecord? _framework;
     private volatile SchedulerSnapshot _snapshot;
     private string? _fatal;
     private bool _stopped;
+    private volatile bool _standby;
 
-    public SchedulerLoop(SchedulerOptions options, IMaster master, IStateStore store, TimeProvider time)
+    /// <param name="registry">Where the nodes' endpoints and health are read from (the executors' registry records); null: from the reservations only.</param>
+    public SchedulerLoop(SchedulerOptions options, IMaster master, IStateStore store, TimeProvider time, INodeRegistryFeed? registry = null)
     {
         _options = options;
         _master = master;
         _store = store;
         _time = time;
+        _registry = registry;
         _tasks = new NodeTasks(options);
         _snapshot = SchedulerSnapshot.Empty(options.Framework, options.Role);
     }
+
+    /// <summary>
+    /// Until <see cref="RunAsync"/> starts, operators' changes are refused at once (503) instead of waiting: a scheduler
+    /// that waits in the leader election owns no state. The program serves the API (health, a standby's view) meanwhile.
+    /// </summary>
+    public void StandBy() => _standby = true;
 
     /// <summary>Why the loop stopped with an error (for the program's exit message), or null.</summary>
     public string? FatalError => _fatal;
@@ -81,6 +96,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     /// <summary>Loads the state, subscribes, and runs until stopped or a fatal error; returns the exit code (0 or 1).</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
+        _standby = false;
         try
         {
             await LoadAsync(cancellationToken).ConfigureAwait(false);
@@ -168,6 +184,9 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
             case OperatorCommand command:
                 await OnOperatorCommandAsync(command).ConfigureAwait(false);
                 break;
+            case RegistryChanged registered:
+                _registered[registered.Cluster] = registered.Records;
+                break;
             case Barrier barrier:
                 barrier.Done.TrySetResult();
                 break;
@@ -189,6 +208,38 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
         await CommitAsync().ConfigureAwait(false);
         ArmTimer();
+        FollowRegistries();
+    }
+
+    /// <summary>Follows the registry of every cluster whose nodes register (the one their NodeSpec.zookeeper names).</summary>
+    private void FollowRegistries()
+    {
+        if (_registry is null)
+        {
+            return;
+        }
+
+        var targets = new HashSet<RegistryTarget>();
+        foreach (var cluster in _clusters.Values)
+        {
+            if ((cluster.Spec.Zookeeper?.Connect ?? _options.RegistryConnect) is { Length: > 0 } connect)
+            {
+                targets.Add(new RegistryTarget(cluster.Name, connect, cluster.Spec.Zookeeper?.Root ?? _options.RegistryRoot));
+            }
+        }
+
+        if (targets.SetEquals(_followed))
+        {
+            return;
+        }
+
+        _followed = targets;
+        foreach (var gone in _registered.Keys.Where(c => !targets.Any(t => t.Cluster == c)).ToList())
+        {
+            _registered.Remove(gone);
+        }
+
+        _registry.Follow(targets, (cluster, records) => Post(new RegistryChanged(cluster, records)));
     }
 
     private void Fail(string message)
@@ -380,11 +431,10 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
     private async Task OnTimerAsync(TimerDue due)
     {
-        if (due.Generation != _timerGeneration)
-        {
-            return;
-        }
-
+        // A timer armed before the last re-arm is not dropped: every deadline below is compared with the clock, so a
+        // stale one does no harm, while dropping it starves a deadline already due whenever another event re-arms
+        // the timer before its TimerDue is handled (a clock that fires due timers at once, a flood of events).
+        _ = due;
         if (_reconcileDue is { } reconcile && reconcile <= Now)
         {
             await RetryReconciliationAsync().ConfigureAwait(false);

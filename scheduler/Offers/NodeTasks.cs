@@ -219,7 +219,7 @@ public sealed class NodeTasks(SchedulerOptions options)
 
         foreach (var check in health.Checks)
         {
-            nodeSpec.HealthChecks.Add(CheckOf(check));
+            nodeSpec.HealthChecks.Add(CheckOf(check, health));
         }
 
         if (spec.RestartPolicy is { } restart)
@@ -249,9 +249,18 @@ public sealed class NodeTasks(SchedulerOptions options)
         return nodeSpec;
     }
 
-    private static V1.CheckSpec CheckOf(CheckSpecJson check)
+    /// <summary>One of the spec's checks, with the spec's health timing (the same as the personality's own check gets through NodeSpec.config).</summary>
+    private static V1.CheckSpec CheckOf(CheckSpecJson check, HealthSpec health)
     {
-        var proto = new V1.CheckSpec { Name = check.Name };
+        var proto = new V1.CheckSpec
+        {
+            Name = check.Name,
+            Delay = ProtoDuration(health.Delay),
+            Interval = ProtoDuration(health.Interval),
+            Timeout = ProtoDuration(health.Timeout),
+            GracePeriod = ProtoDuration(health.Grace),
+            ConsecutiveFailures = (uint)(health.ConsecutiveFailures ?? 0),
+        };
         if (check.Http is { } http)
         {
             proto.Http = new V1.HttpCheck { Port = http.Port, Path = http.Path, BodyContains = http.BodyContains ?? "" };

@@ -97,10 +97,18 @@ public sealed class ZooKeeperStateStore : IStateStore
                 }
 
                 Log.Warning($"ZooKeeper connection lost during a commit ({e.Message}); checking whether it was applied");
-                await _client.WaitForStateAsync(s => s is not (ZooKeeperState.Connecting or ZooKeeperState.Disconnected), cancellationToken).ConfigureAwait(false);
-                if (await AppliedAsync(intended, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    return;
+                    await _client.WaitForStateAsync(s => s is not (ZooKeeperState.Connecting or ZooKeeperState.Disconnected), cancellationToken).ConfigureAwait(false);
+                    if (await AppliedAsync(intended, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (KeeperException lost) when (lost is not ConnectionLossException)
+                {
+                    // The session ended meanwhile (expired: a standby may lead now): nothing more may be written.
+                    throw new StateStoreException($"ZooKeeper ended the session during a commit: {lost.Message}", lost);
                 }
             }
             catch (KeeperException e) when (e is BadVersionException or NodeExistsException or NoNodeException)

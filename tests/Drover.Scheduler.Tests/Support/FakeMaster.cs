@@ -57,6 +57,24 @@ public sealed class FakeMaster : IMaster
     /// <summary>Signals delivered to the scheduler so far (tests: settled when it stops moving).</summary>
     public int Delivered => Volatile.Read(ref _delivered);
 
+    /// <summary>
+    /// An executor outlives its task until <see cref="ExitExecutors"/>, keeping its share of the reservation (as a real
+    /// executor does while it drains its acknowledgements): offers hold only the rest meanwhile.
+    /// </summary>
+    public bool ExecutorsLinger { get; set; }
+
+    /// <summary>Every lingering executor exits, letting go of its resources.</summary>
+    public void ExitExecutors()
+    {
+        lock (_gate)
+        {
+            foreach (var task in _agents.Values.SelectMany(a => a.Tasks.Values))
+            {
+                task.ExecutorLingers = false;
+            }
+        }
+    }
+
     /// <summary>Throws from <see cref="SendAsync"/> before the call has any effect (a scheduler crash); null: none.</summary>
     public Func<Call, bool>? CrashBefore { get; set; }
 
@@ -388,7 +406,7 @@ public sealed class FakeMaster : IMaster
             throw new ResourceException(ResourceErrorKind.NotContained, "task resources not free");
         }
 
-        var fake = new FakeTask(task.Clone(), agent.Id, resources) { Framework = FrameworkId ?? "" };
+        var fake = new FakeTask(task.Clone(), agent.Id, resources) { Framework = FrameworkId ?? "", ExecutorResources = ResourceSet.Of(Strip(task.Executor.Resources)) };
         agent.Tasks[fake.Framework + "/" + task.TaskId.Value] = fake;
         _started.Add(fake);
     }
@@ -498,6 +516,7 @@ public sealed class FakeMaster : IMaster
     {
         lock (_gate)
         {
+            task.ExecutorLingers = ExecutorsLinger && task.Holds && state is TaskState.TaskKilled or TaskState.TaskFailed or TaskState.TaskFinished;
             task.State = state;
             task.Healthy = healthy ?? (state == TaskState.TaskRunning ? task.Healthy : null);
         }
@@ -505,7 +524,7 @@ public sealed class FakeMaster : IMaster
         Update(task.Info.TaskId.Value, task.AgentId, state, withUuid: true, healthy: healthy, executor: task.Info.Executor.ExecutorId);
     }
 
-    /// <summary>The agent is partitioned: its tasks become TASK_UNREACHABLE; it makes no offers.</summary>
+    /// <summary>The agent is partitioned: its tasks become TASK_UNREACHABLE, FAILURE names it; it makes no offers.</summary>
     public void Partition(string agentId)
     {
         var agent = Agent(agentId);
@@ -515,6 +534,8 @@ public sealed class FakeMaster : IMaster
             task.State = TaskState.TaskUnreachable;
             Update(task.Info.TaskId.Value, agentId, TaskState.TaskUnreachable, withUuid: false, reason: TaskStatus.Types.Reason.AgentDisconnected);
         }
+
+        Send(new Event { Type = Event.Types.Type.Failure, Failure = new Event.Types.Failure { AgentId = new AgentID { Value = agentId } } });
     }
 
     /// <summary>The partitioned agent comes back with its tasks running (PARTITION_AWARE).</summary>
@@ -624,7 +645,7 @@ public sealed class FakeAgent(string id, string hostname, ResourceSet total, (st
     public bool Reachable { get; set; } = true;
 
     /// <summary>What no live task holds.</summary>
-    public ResourceSet Free() => Tasks.Values.Where(t => t.Holds).Aggregate(Total, (free, t) => free.Minus(t.Resources));
+    public ResourceSet Free() => Tasks.Values.Aggregate(Total, (free, t) => t.Holds ? free.Minus(t.Resources) : t.ExecutorLingers ? free.Minus(t.ExecutorResources) : free);
 
     /// <summary>Replaces <paramref name="from"/> (which must be free) by <paramref name="to"/>, as RESERVE/CREATE/DESTROY/UNRESERVE do.</summary>
     public void Convert(ResourceSet from, ResourceSet to)
@@ -654,6 +675,12 @@ public sealed class FakeTask(TaskInfo info, string agentId, ResourceSet resource
     public string Framework { get; init; } = "";
 
     public bool? Healthy { get; set; }
+
+    /// <summary>The executor's own part of <see cref="Resources"/>.</summary>
+    public ResourceSet ExecutorResources { get; init; } = ResourceSet.Empty;
+
+    /// <summary>The task has ended but its executor has not exited yet: it still holds <see cref="ExecutorResources"/>.</summary>
+    public bool ExecutorLingers { get; set; }
 
     /// <summary>Whether it still holds its resources (terminal tasks and their executors have let go).</summary>
     public bool Holds => State is TaskState.TaskStaging or TaskState.TaskStarting or TaskState.TaskRunning or TaskState.TaskKilling or TaskState.TaskUnreachable;

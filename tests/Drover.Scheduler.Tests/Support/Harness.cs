@@ -33,6 +33,9 @@ public sealed class Harness : IAsyncDisposable
 
     public SchedulerOptions Options { get; set; }
 
+    /// <summary>The registry feed the next started loop follows (null: none).</summary>
+    public Drover.Scheduler.Registry.INodeRegistryFeed? Registry { get; set; }
+
     public FakeMaster Master { get; }
 
     public InMemoryStateStore Store { get; }
@@ -48,7 +51,7 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>Starts a scheduler "process" and waits until it has settled after subscribing.</summary>
     public async Task StartAsync()
     {
-        Loop = new SchedulerLoop(Options, Master, Store, Time);
+        Loop = new SchedulerLoop(Options, Master, Store, Time, Registry);
         _run = Task.Run(() => Loop.RunAsync());
         await SettleAsync();
     }
