@@ -10,13 +10,16 @@ namespace Drover.Sidecar.Discovery;
 /// drover.v1.Discovery (proto/drover/v1/discovery.proto), answered from the view. Every answer carries
 /// how fresh it is, in its message and in the response header <see cref="AgeHeader"/>.
 /// </summary>
-public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) : V1.Discovery.DiscoveryBase
+public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) : DiscoveryServiceBase
 {
     /// <summary>Milliseconds since the answer was last known to match ZooKeeper (0 while live).</summary>
     public const string AgeHeader = "drover-view-age-ms";
 
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClusterEvent, V1.WatchNodesResponse> _responses = [];
+    private readonly WatchNodesBodies _bodies = new();
     private int _resolveTurn;
+
+    /// <summary>The shared WatchNodes bodies (tests read how many snapshots were serialized).</summary>
+    public WatchNodesBodies WatchBodies => _bodies;
 
     public override async Task<V1.ListClustersResponse> ListClusters(V1.ListClustersRequest request, ServerCallContext context)
     {
@@ -98,7 +101,12 @@ public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) 
         };
     }
 
-    public override async Task WatchNodes(V1.WatchNodesRequest request, IServerStreamWriter<V1.WatchNodesResponse> responseStream, ServerCallContext context)
+    /// <summary>
+    /// WatchNodes writes <see cref="WatchNodesPayload"/>s: the body of each message is serialized once for every
+    /// stream (<see cref="WatchNodesBodies"/>); only its freshness is per stream. The wire format is the
+    /// generated WatchNodesResponse's (<see cref="DiscoveryServiceBase"/>).
+    /// </summary>
+    public override async Task WatchNodes(V1.WatchNodesRequest request, IServerStreamWriter<WatchNodesPayload> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
@@ -117,9 +125,11 @@ public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) 
                 {
                     if (clusterEvent is ClusterGone)
                     {
+                        _bodies.Forget(request.Cluster);
                         throw new RpcException(new Status(StatusCode.NotFound, $"cluster '{request.Cluster}' is no longer in the registry"));
                     }
-                    await responseStream.WriteAsync(SharedResponse(clusterEvent), stop).ConfigureAwait(false);
+                    var freshness = Messages.Freshness(clusterEvent.View.Freshness, view.Time.GetUtcNow());
+                    await responseStream.WriteAsync(new WatchNodesPayload(_bodies.Body(clusterEvent), freshness), stop).ConfigureAwait(false);
                 }
             }
         }
@@ -131,46 +141,6 @@ public sealed class DiscoveryService(RegistryView view, SidecarMetrics metrics) 
         {
             metrics.WatchStreams.Dec();
         }
-    }
-
-    /// <summary>
-    /// The view tells every follower of a cluster the same event object: its message is built once and
-    /// shared by every stream (messages are only read while they are written out). With 100 streams on a
-    /// 10,000-node cluster a snapshot is one set of 10,000 messages, not a hundred.
-    /// </summary>
-    private V1.WatchNodesResponse SharedResponse(ClusterEvent clusterEvent) =>
-        _responses.GetValue(clusterEvent, Response);
-
-    private V1.WatchNodesResponse Response(ClusterEvent clusterEvent)
-    {
-        var response = new V1.WatchNodesResponse { Freshness = Messages.Freshness(clusterEvent.View.Freshness, view.Time.GetUtcNow()) };
-        switch (clusterEvent)
-        {
-            case ClusterSnapshot snapshot:
-                response.Type = V1.WatchNodesResponse.Types.Type.Snapshot;
-                foreach (var node in snapshot.View.Nodes.Values)
-                {
-                    response.Nodes.Add(Messages.Node(node));
-                }
-                break;
-            case NodeAdded added:
-                response.Type = V1.WatchNodesResponse.Types.Type.Added;
-                response.Nodes.Add(Messages.Node(added.Node));
-                break;
-            case NodeRemoved removed:
-                response.Type = V1.WatchNodesResponse.Types.Type.Removed;
-                response.Nodes.Add(Messages.Node(removed.Previous));
-                break;
-            case NodeUpdated updated:
-                response.Type = V1.WatchNodesResponse.Types.Type.Updated;
-                response.Nodes.Add(Messages.Node(updated.Node));
-                response.Changes.AddRange(Messages.Changes(updated.Changes));
-                break;
-            case View.FreshnessChanged:
-                response.Type = V1.WatchNodesResponse.Types.Type.Freshness;
-                break;
-        }
-        return response;
     }
 
     private static ViewFreshness Older(ViewFreshness a, ViewFreshness b, DateTimeOffset now) => b.Age(now) > a.Age(now) ? b : a;

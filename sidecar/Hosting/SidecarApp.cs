@@ -70,6 +70,9 @@ public sealed partial class SidecarApp : IAsyncDisposable
 
     public IReadOnlyList<ProxyListener> Proxies => _proxies;
 
+    /// <summary>The gRPC discovery service (one for the app: its WatchNodes bodies are shared).</summary>
+    public DiscoveryService Discovery => _web.Services.GetRequiredService<DiscoveryService>();
+
     /// <summary>Completes when the host is asked to stop (SIGTERM, SIGINT).</summary>
     public Task WaitForShutdownAsync() => _web.WaitForShutdownAsync();
 
