@@ -237,27 +237,5 @@ public static class HttpResponseHeadReader
     }
 
     /// <summary>Bytes for an error message: short, and unprintable bytes escaped.</summary>
-    internal static string Printable(in ReadOnlySequence<byte> bytes)
-    {
-        const int MaxShown = 64;
-        var text = new StringBuilder();
-        foreach (var b in bytes.Slice(0, Math.Min(bytes.Length, MaxShown)).ToArray())
-        {
-            if (b is >= 0x20 and < 0x7F && b != (byte)'\\' && b != (byte)'\'')
-            {
-                text.Append((char)b);
-            }
-            else
-            {
-                text.Append(CultureInfo.InvariantCulture, $"\\x{b:X2}");
-            }
-        }
-
-        if (bytes.Length > MaxShown)
-        {
-            text.Append("...");
-        }
-
-        return text.ToString();
-    }
+    internal static string Printable(in ReadOnlySequence<byte> bytes) => PrintableBytes.Of(bytes, 64);
 }
