@@ -62,8 +62,20 @@ public sealed class FaultTests(ZooKeeperServerFixture zooKeeper)
         // The replacement's executor takes the node's name in the registry once the old one has let it go.
         await scheduler.UntilAsync(s => Node(s, "web-0").Endpoints.Count > 0, "web-0's endpoints");
         await using var client = await zooKeeper.ObserverAsync();
+        // Between the two the ephemeral record is absent: NoNode means "not yet", not a failure.
         await Eventually.TrueAsync(
-            async () => Drover.Registry.NodeRecordJson.Parse((await client.GetDataAsync($"/drover/{bed.Framework}/clusters/web/nodes/web-0")).Data).TaskId == replacement.TaskId,
+            async () =>
+            {
+                try
+                {
+                    var record = await client.GetDataAsync($"/drover/{bed.Framework}/clusters/web/nodes/web-0");
+                    return Drover.Registry.NodeRecordJson.Parse(record.Data).TaskId == replacement.TaskId;
+                }
+                catch (Drover.ZooKeeper.NoNodeException)
+                {
+                    return false;
+                }
+            },
             "the replacement registered as web-0", TimeSpan.FromSeconds(60));
     }
 
