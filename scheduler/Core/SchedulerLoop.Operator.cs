@@ -68,6 +68,10 @@ public sealed partial class SchedulerLoop
             {
                 await CommitAsync().ConfigureAwait(false);
                 Log.Info($"operator: {command.What}: done");
+
+                // Read your writes: whoever gets the reply and then reads the snapshot (the API's GET, a test)
+                // must see the change, so the view is published before the reply is released.
+                Publish();
             }
             else
             {
