@@ -5,6 +5,12 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How often the condition is asked again: the wait ends at most this long after the fact holds. It is the
+    /// poll of the wait, not a wait for time: the deadline alone decides failure.
+    /// </summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
     public static Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
         TrueAsync(condition, () => what, timeout);
 
@@ -22,7 +28,7 @@ public static class Eventually
             {
                 throw TimedOut(limit, what());
             }
-            await Task.Delay(20);
+            await Task.Delay(PollInterval);
         }
     }
 
@@ -46,7 +52,7 @@ public static class Eventually
             {
                 throw TimedOut(limit, what);
             }
-            Thread.Sleep(10);
+            Thread.Sleep(PollInterval);
         }
     }
 
