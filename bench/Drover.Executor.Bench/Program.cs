@@ -10,8 +10,37 @@ using Drover.Mesos.V1;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Drover.Executor.Bench aot=/path/drover-executor jit=/path/jit/drover-executor ...");
+    Console.Error.WriteLine("usage: Drover.Executor.Bench aot=/path/drover-executor jit=/path/jit/drover-executor ...\n       Drover.Executor.Bench starts <rounds> name=/path/drover-executor ... (cold starts only, interleaved)");
     return 2;
+}
+
+// `starts <rounds> name=<binary> ...`: cold starts only, the variants taking turns start by start, so that a
+// machine whose load drifts (other work, a noisy neighbour) weighs on every variant alike.
+if (args is ["starts", var roundsText, .. var variants])
+{
+    var rounds = int.Parse(roundsText, CultureInfo.InvariantCulture);
+    var timings = variants.Select(v => (Name: v[..v.IndexOf('=')], Binary: v[(v.IndexOf('=') + 1)..], Starts: new List<double>())).ToList();
+    for (var round = 0; round < rounds; round++)
+    {
+        // Who goes first rotates too: the first start after a pause is not always the same variant's.
+        for (var k = 0; k < timings.Count; k++)
+        {
+            var (_, binary, starts) = timings[(round + k) % timings.Count];
+            starts.Add(await TimeStartAsync(binary));
+        }
+    }
+
+    Console.WriteLine($"{rounds} cold starts per executor, interleaved.");
+    Console.WriteLine();
+    Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | min ms | ratio of p50 to the first |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    foreach (var (name, _, starts) in timings)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {Median(starts):0.0} | {Percentile(starts, 0.9):0.0} | {starts.Min():0.0} | {Median(starts) / Median(timings[0].Starts):0.00} |"));
+    }
+
+    return 0;
 }
 
 const int StartRuns = 20;
@@ -24,11 +53,7 @@ foreach (var arg in args)
     var starts = new List<double>();
     for (var i = 0; i < StartRuns; i++)
     {
-        await using var agent = await StartAgentAsync();
-        var clock = Stopwatch.StartNew();
-        using var executor = agent.LaunchExecutor(binary);
-        await agent.WaitForSubscribeAsync(1, TimeSpan.FromSeconds(30));
-        starts.Add(clock.Elapsed.TotalMilliseconds);
+        starts.Add(await TimeStartAsync(binary));
     }
 
     await using var main = await StartAgentAsync();
@@ -90,6 +115,16 @@ Console.WriteLine("| executor | start → SUBSCRIBE p50 ms | p90 ms | LAUNCH →
 Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 rows.ForEach(Console.WriteLine);
 return 0;
+
+// From just before the agent spawns the executor until the agent has its SUBSCRIBE, in ms.
+static async Task<double> TimeStartAsync(string binary)
+{
+    await using var agent = await StartAgentAsync();
+    var clock = Stopwatch.StartNew();
+    using var executor = agent.LaunchExecutor(binary);
+    await agent.WaitForSubscribeAsync(1, TimeSpan.FromSeconds(30));
+    return clock.Elapsed.TotalMilliseconds;
+}
 
 static async Task<MesosAgentEmulator> StartAgentAsync()
 {
