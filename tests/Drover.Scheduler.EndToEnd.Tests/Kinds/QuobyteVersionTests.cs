@@ -110,8 +110,9 @@ public sealed class QuobyteVersionTests(ZooKeeperServerFixture zooKeeper, ITestO
         var previousHealthy = -1L;
         foreach (var node in Order)
         {
-            // Its first event since `from`: the new task's record appearing, or the old one's going.
-            var first = registry.First(node, e => e.Kind != DirectoryChangeKind.Snapshot && !(e.Healthy == true && e.Version != version), from);
+            // Its first event since `from` other than running healthy on the old version: its task being killed, its
+            // record going, or (deploy) its record appearing.
+            var first = registry.First(node, e => e.Kind != DirectoryChangeKind.Snapshot && !(e.State == NodeState.Running && e.Healthy == true && e.Version != version), from);
             var healthy = registry.First(node, e => e.Healthy == true && e.Version == version, from);
             Assert.True(first is not null && healthy is not null, $"{node} never healthy on {version}:\n{timeline}");
             Assert.True(first.Sequence > previousHealthy, $"{node} went before the previous service was healthy on {version}:\n{timeline}");
