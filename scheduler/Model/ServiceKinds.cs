@@ -40,12 +40,15 @@ public static class ServiceKinds
 
     /// <summary>
     /// The admin operation a node runs to leave its cluster before its task is killed (scale down), or null
-    /// when killing the task is the way it leaves. Riak's leave is a staged sequence (issue 12).
+    /// when killing the task is the way it leaves. Riak's leave is a staged sequence (issue 12). Drill has none:
+    /// its graceful shutdown is the executor's stop step of every kill (POST /gracefulShutdown, then wait until the
+    /// drillbit has unregistered, before SIGTERM). Asked for as an admin operation first, Drill only answers that
+    /// the shutdown is triggered and exits by itself: the kill that follows at once asked it a second time, and the
+    /// drillbit's own exit could have the executor restart it before that kill arrived.
     /// </summary>
     public static string? LeaveOperation(ClusterKind kind) => kind switch
     {
         ClusterKind.Cassandra => "decommission",
-        ClusterKind.Drill => "graceful-shutdown",
         _ => null,
     };
 

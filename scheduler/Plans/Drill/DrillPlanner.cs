@@ -7,7 +7,8 @@ namespace Drover.Scheduler.Plans.Drill;
 /// Apache Drill on demand (the Dromedar design's QSF, implemented): an operator or a client states the size of the
 /// dataset about to be queried; the cluster then runs ceil(size / qsf_mb) drillbits, bounded by min_drillbits and
 /// max_drillbits. More start at once (in parallel: a query is waiting); fewer only after the idle period without a
-/// request for more, each drillbit leaving through Drill's graceful shutdown before its task is killed. The
+/// request for more, each drillbit leaving through Drill's graceful shutdown, which its executor runs when the task
+/// is killed (drained and unregistered before SIGTERM; no admin operation before the kill, see ServiceKinds). The
 /// drillbits register themselves in the cluster's ZooKeeper under its cluster-id, where SQL clients find them.
 /// </summary>
 public sealed class DrillPlanner : ServicePlanner

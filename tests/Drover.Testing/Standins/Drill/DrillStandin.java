@@ -4,7 +4,9 @@
 // STARTUP then ONLINE, as Curator service discovery does for Drill; it serves GET /status.json with
 // Drill's JSON and POST /gracefulShutdown (QUIESCENT, grace period, unregister, exit). It reads the
 // drill-override.conf that DRILL_CONF_DIR points at, as bin/drillbit.sh would, and binds the user,
-// control and data ports it names. Everything listens on 127.0.0.1.
+// control and data ports it names. Everything listens on 127.0.0.1. When DRILL_STANDIN_RECORD names a
+// file, every graceful shutdown asked for is appended to it ("graceful-shutdown <host>:<user port>
+// <epoch ms>"): the record a test reads of the calls the drillbit received.
 //
 // Usage: java -cp <zookeeper jars>:<classes> DrillStandin <path to drill-override.conf>
 
@@ -20,6 +22,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,12 +157,23 @@ public final class DrillStandin {
             reply(exchange, 405, "{\n  \"errorMessage\" : \"POST only\"\n}");
             return;
         }
+        record("graceful-shutdown");
         reply(exchange, 200, "{\n  \"response\" : \"Graceful Shutdown request is triggered\"\n}");
         Thread shutdown = new Thread(() -> {
             drain();
             System.exit(0);
         }, "drill-standin-graceful");
         shutdown.start();
+    }
+
+    /** One line in DRILL_STANDIN_RECORD, if set (a short O_APPEND write: lines of several drillbits do not mix). */
+    void record(String call) throws IOException {
+        String file = System.getenv("DRILL_STANDIN_RECORD");
+        if (file == null || file.isEmpty()) {
+            return;
+        }
+        String line = call + " " + host + ":" + userPort + " " + System.currentTimeMillis() + "\n";
+        Files.writeString(Path.of(file), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** As Drillbit.close(): QUIESCENT, the grace period, unregister, stop serving. Once. */
