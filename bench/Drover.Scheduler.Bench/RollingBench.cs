@@ -19,10 +19,12 @@ namespace Drover.Scheduler.Bench;
 /// step kills the node's task, the node is launched again in place on its reservation, and the next step starts once
 /// the executor reports it healthy.
 ///
-/// Every time comes from outside the scheduler but one: a node "reported healthy" is the mtime of its registry record
-/// in ZooKeeper (the executor writes healthy:true there when its check passes, as it sends the healthy TASK_RUNNING),
-/// a launch is the local Mesos' "launching" log line, and a step's start is its <c>started</c> in the scheduler's API
-/// (all on this machine's clock). The gap from node i's healthy record to step i+1's start is the scheduler's
+/// Every time comes from outside the scheduler but one: a node "reported healthy" is the timestamp its executor put
+/// on the healthy TASK_RUNNING (taken as the local Mesos' master forwards it, which time is shown too), beside the
+/// mtime of its registry record in ZooKeeper (the executor writes healthy:true there at the same moment, but that
+/// write may land after the status update has reached the scheduler); a launch is the local Mesos' "launching" log
+/// line, and a step's start is its <c>started</c> in the scheduler's API (all on this machine's clock). The gap from
+/// node i's healthy update to step i+1's start is the scheduler's
 /// overhead (the status update's path executor → agent → master → scheduler, its loop, the plan); no offer is waited
 /// for in it, since the next step starts by killing a task. Offers are waited for inside a step, between the old
 /// task's end and the relaunch; that time is shown apart (step start → launch) and bounded by the master's
@@ -38,6 +40,7 @@ internal static class RollingBench
         const string cluster = "roll";
         await using var zooKeeper = await ZooKeeperServer.StartStandaloneAsync("-Xmx256m -XX:+UseSerialGC");
         var mesosLog = new List<(DateTimeOffset At, string Line)>();
+        var healthy = new Dictionary<string, (DateTimeOffset Stamped, DateTimeOffset Forwarded)>(StringComparer.Ordinal);
         await using var mesos = await LocalMesos.LocalMesos.StartAsync(new LocalMesosOptions
         {
             Agents = agents,
@@ -47,6 +50,17 @@ internal static class RollingBench
             PortRange = new ValueRange(34000, 34999),
             AgentResources = "cpus:2;mem:2048;disk:10000",
             ExecutorShutdownGracePeriod = TimeSpan.FromSeconds(3),
+            // The first healthy TASK_RUNNING of each task: the executor's own timestamp, and when the master forwarded it.
+            StatusForwarded = status =>
+            {
+                if (status is { State: Mesos.V1.TaskState.TaskRunning, HasHealthy: true, Healthy: true })
+                {
+                    lock (healthy)
+                    {
+                        healthy.TryAdd(status.TaskId.Value, (DateTimeOffset.UnixEpoch.AddSeconds(status.Timestamp), DateTimeOffset.UtcNow));
+                    }
+                }
+            },
             Log = line =>
             {
                 lock (mesosLog)
@@ -74,6 +88,8 @@ internal static class RollingBench
         Console.WriteLine($"  deployed in {deployClock.Elapsed.TotalSeconds:0.0} s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
 
         var gaps = new List<double>();
+        var registryGaps = new List<double>();
+        var forwardGaps = new List<double>();
         var toLaunch = new List<double>();
         var toHealthy = new List<double>();
         for (var update = 1; update <= updates; update++)
@@ -85,7 +101,7 @@ internal static class RollingBench
             var wall = clock.Elapsed;
             var view = done.Clusters.Single(c => c.Name == cluster);
             var steps = view.Plans.Single(p => p.Name == "deploy").Phases.SelectMany(p => p.Steps).Where(s => s.Node is not null).ToDictionary(s => s.Node!, StringComparer.Ordinal);
-            var rows = new List<(string Node, DateTimeOffset Started, DateTimeOffset Launched, DateTimeOffset Healthy)>();
+            var rows = new List<(string Node, DateTimeOffset Started, DateTimeOffset Launched, DateTimeOffset Healthy, DateTimeOffset Forwarded, DateTimeOffset Registry)>();
             foreach (var node in view.Nodes.OrderBy(n => n.Index))
             {
                 var record = await registry.GetDataAsync($"/drover/{framework}/clusters/{cluster}/nodes/{node.Name}");
@@ -95,8 +111,14 @@ internal static class RollingBench
                     throw new InvalidOperationException($"{node.Name}: the registry holds {Encoding.UTF8.GetString(record.Data)}, not the healthy record of task {node.TaskId}");
                 }
 
+                (DateTimeOffset Stamped, DateTimeOffset Forwarded) reported;
+                lock (healthy)
+                {
+                    reported = healthy.TryGetValue(node.TaskId!, out var found) ? found : throw new InvalidOperationException($"no healthy TASK_RUNNING of {node.TaskId} went through the master");
+                }
+
                 rows.Add((node.Name, steps[node.Name].Started ?? throw new InvalidOperationException($"step {node.Name} has no start time"),
-                    LaunchOf(mesosLog, node.TaskId!), DateTimeOffset.FromUnixTimeMilliseconds(record.Stat.Mtime)));
+                    LaunchOf(mesosLog, node.TaskId!), reported.Stamped, reported.Forwarded, DateTimeOffset.FromUnixTimeMilliseconds(record.Stat.Mtime)));
             }
 
             for (var i = 0; i < rows.Count; i++)
@@ -106,6 +128,8 @@ internal static class RollingBench
                 if (i > 0)
                 {
                     gaps.Add((rows[i].Started - rows[i - 1].Healthy).TotalMilliseconds);
+                    forwardGaps.Add((rows[i].Started - rows[i - 1].Forwarded).TotalMilliseconds);
+                    registryGaps.Add((rows[i].Started - rows[i - 1].Registry).TotalMilliseconds);
                 }
             }
 
@@ -113,7 +137,9 @@ internal static class RollingBench
             Console.WriteLine($"  update {update} (version {version}): {wall.TotalSeconds:0.0} s; healthy -> next step started: {Summary(these)}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         }
 
-        Console.WriteLine($"  all {gaps.Count} gaps, node i's healthy registry record (ZooKeeper mtime) -> step i+1 started (API): {Summary(gaps)}");
+        Console.WriteLine($"  all {gaps.Count} gaps, node i's healthy TASK_RUNNING (the executor's timestamp) -> step i+1 started (API): {Summary(gaps)}");
+        Console.WriteLine($"    of which the master forwarding it -> step i+1 started: {Summary(forwardGaps)}");
+        Console.WriteLine($"    node i's healthy registry record (ZooKeeper mtime) -> step i+1 started: {Summary(registryGaps)} (negative: the executor's ZooKeeper write landed after the scheduler had moved on)");
         Console.WriteLine($"  within a step, step started -> relaunch (kill, TASK_KILLED, offer wait, ACCEPT, the local Mesos' launch): {Summary(toLaunch)}");
         Console.WriteLine($"  within a step, relaunch -> healthy record (executor start, service start, first check): {Summary(toHealthy)}");
         Console.WriteLine($"  scheduler RSS {SchedulerRssMiB(scheduler.Pid):0.0} MiB");
