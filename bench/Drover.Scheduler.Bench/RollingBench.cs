@@ -75,10 +75,9 @@ internal static class RollingBench
             .WithArguments(["exec", Path.Combine(AppContext.BaseDirectory, "drover-scheduler.dll"), "run",
                 "--master", mesos.MasterAddress.ToString(), "--zk", zooKeeper.ConnectString, "--framework", framework,
                 "--executor-uri", "file:///opt/drover/drover-executor-0.1.0-linux-x64.tar.gz", "--refuse-seconds", "1secs",
-                "--principal", "drover", "--api-listen", $"127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}"])
+                "--principal", "drover", "--zk-session-timeout", "30secs", "--api-listen", $"127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}"])
             .WithEnvironmentVariables(e => e.Set("DOTNET_gcServer", "0"));
         await using var scheduler = RunningProgram.Start(command);
-        await using var registry = await zooKeeper.ConnectAsync();
 
         Console.WriteLine($"\nrolling update of {nodes} GENERIC nodes on {agents} agents of the local Mesos (allocation interval {allocationMs} ms), {updates} update(s):");
         await UntilAsync(api, scheduler, s => s.Subscription.State == SubscriptionState.Subscribed, "the scheduler subscribed", TimeSpan.FromSeconds(90));
@@ -100,6 +99,8 @@ internal static class RollingBench
             var done = await UntilAsync(api, scheduler, s => Rolled(s, cluster, nodes, version), $"update to version {version}", TimeSpan.FromMinutes(10));
             var wall = clock.Elapsed;
             var view = done.Clusters.Single(c => c.Name == cluster);
+            // A session of its own per read-out: on a loaded machine a session idle through a whole update can expire.
+            await using var registry = await zooKeeper.ConnectAsync();
             var steps = view.Plans.Single(p => p.Name == "deploy").Phases.SelectMany(p => p.Steps).Where(s => s.Node is not null).ToDictionary(s => s.Node!, StringComparer.Ordinal);
             var rows = new List<(string Node, DateTimeOffset Started, DateTimeOffset Launched, DateTimeOffset Healthy, DateTimeOffset Forwarded, DateTimeOffset Registry)>();
             foreach (var node in view.Nodes.OrderBy(n => n.Index))
