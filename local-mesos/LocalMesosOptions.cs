@@ -84,6 +84,9 @@ public sealed record LocalMesosOptions
     /// <summary>Where the master says what it does (one line per event); null: nowhere.</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Every status update as the master forwards it to its framework, on the master's loop (benchmarks time the executors' updates by it).</summary>
+    public Action<Drover.Mesos.V1.TaskStatus>? StatusForwarded { get; init; }
+
     private static TimeSpan Positive(TimeSpan value) =>
         value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive");
 }

@@ -21,7 +21,11 @@ using Event = Drover.Mesos.V1.Scheduler.Event;
 //   place   a --nodes node GENERIC cluster placed on as many agents by the unit tests' in-process master, which
 //           answers each ACCEPT at once (RESERVE, CREATE, LAUNCH, TASK_RUNNING healthy): the time from PUT to every
 //           node RUNNING and healthy, the deploy plan complete, with the state in memory, then in a real ZooKeeper.
-// usage: Drover.Scheduler.Bench [offers|place|all] [--agents 10000] [--batch 1000] [--rounds 5] [--nodes 100]
+//   rolling a --nodes (20) node GENERIC cluster on the local Mesos with real executors, its version changed --updates (3)
+//           times: the scheduler's overhead from one node reported healthy to the next node's step starting
+//           (RollingBench.cs says where each time comes from). Not part of "all".
+// usage: Drover.Scheduler.Bench [offers|place|all|rolling] [--agents 10000] [--batch 1000] [--rounds 5] [--nodes 100]
+//        Drover.Scheduler.Bench rolling [--nodes 20] [--updates 3] [--agents 5] [--allocation-ms 100]
 var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 int Flag(string name, int fallback)
 {
@@ -45,6 +49,11 @@ if (mode is "place" or "all")
 {
     await PlaceBench.RunAsync(nodes, zooKeeper: false);
     await PlaceBench.RunAsync(nodes, zooKeeper: true);
+}
+
+if (mode == "rolling")
+{
+    await RollingBench.RunAsync(Flag("nodes", 20), Flag("updates", 3), Flag("agents", 5), Flag("allocation-ms", 100));
 }
 
 Console.WriteLine($"RSS at the end: {Memory.RssMiB():0.0} MiB (peak {Memory.PeakRssMiB():0.0} MiB)");

@@ -311,6 +311,7 @@ internal sealed partial class MasterCore
 
     private void Forward(EmulatedAgent agent, string frameworkId, TaskStatus status)
     {
+        _options.StatusForwarded?.Invoke(status);
         if (_tasks.TryGetValue((frameworkId, status.TaskId.Value), out var task))
         {
             // Mesos does not let a terminal task come back (a late RUNNING after a FAILED is only forwarded).

@@ -58,7 +58,25 @@ public sealed partial class SchedulerLoop
             Log.Info($"{node.Phase} -> {updated.Phase} on {TaskStates.Name(state)}{(status.HasMessage ? ": " + status.Message : "")}", Subject(updated));
         }
 
-        await AcknowledgeAsync(status).ConfigureAwait(false);
+        // Acknowledged after the plans have moved (AfterEventAsync): the next step of a rolling update starts without
+        // waiting for the master's answer to the ACKNOWLEDGE (bench/RESULTS.md, the rolling update).
+        _acknowledgements.Add(status);
+    }
+
+    /// <summary>The ACKNOWLEDGEs of this event's updates, sent once their effect is stored (SendAsync commits first).</summary>
+    private async Task AcknowledgeDeferredAsync()
+    {
+        if (_acknowledgements.Count == 0)
+        {
+            return;
+        }
+
+        var pending = _acknowledgements.ToArray();
+        _acknowledgements.Clear();
+        foreach (var status in pending)
+        {
+            await AcknowledgeAsync(status).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The node after a status of its task, with the ledger changes that follow (staged).</summary>

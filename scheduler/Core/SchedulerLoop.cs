@@ -30,6 +30,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     private readonly NodeTasks _tasks;
     private readonly INodeRegistryFeed? _registry;
     private readonly List<StoreWrite> _staged = [];
+    private readonly List<Drover.Mesos.V1.TaskStatus> _acknowledgements = [];
 
     private readonly Dictionary<string, ClusterRecord> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
@@ -206,6 +207,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
             await UpdateOfferInterestAsync().ConfigureAwait(false);
         }
 
+        await AcknowledgeDeferredAsync().ConfigureAwait(false);
         await CommitAsync().ConfigureAwait(false);
         ArmTimer();
         FollowRegistries();
