@@ -105,6 +105,44 @@ public sealed class RiakStandinTests : IDisposable
         Assert.StartsWith("riak-admin ringready exited with status 1: ", down.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Leave_PlanCommit_TheLeaverHandsOffAndStops_TransfersThenShowNone_EveryCallRecordedOnTheNode()
+    {
+        var registry = new InMemoryEpmdRegistry();
+        await using var cepmd1 = await StartCEpmd(registry);
+        await using var cepmd2 = await StartCEpmd(registry);
+        using var install1 = RiakStandinInstall.Create();
+        using var install2 = RiakStandinInstall.Create();
+        var first = Launch(install1, "riak1", cepmd1);
+        var second = Launch(install2, "riak2", cepmd2);
+        await Until(first.Plan.HealthChecks[0].Probe!, r => r.Healthy, "riak1 healthy", first);
+        await Until(second.Plan.HealthChecks[0].Probe!, r => r.Healthy, "riak2 healthy", second);
+        Assert.True((await second.Admin("cluster-join", ("node", "riak1@127.0.0.1"))).Ok);
+        Assert.True((await second.Admin("cluster-plan")).Ok);
+        Assert.True((await second.Admin("cluster-commit")).Ok);
+
+        var leave = await second.Admin("cluster-leave");
+        Assert.True(leave.Ok, leave.Output);
+        Assert.Equal("Success: staged leave request for 'riak2@127.0.0.1'", leave.Output);
+        Assert.Matches(@"leave\s+'riak2@127\.0\.0\.1'", (await first.Admin("cluster-plan")).Output);
+        var commit = await first.Admin("cluster-commit");
+        Assert.True(commit.Ok, commit.Output);
+
+        // Handing off: the claimant's transfers name the leaver until it has stopped by itself (exit 0, as Riak does).
+        var transfers = await first.Admin("transfers");
+        Assert.True(transfers.Ok, transfers.Output);
+        Assert.True(transfers.Output.Contains("'riak2@127.0.0.1' waiting to handoff", StringComparison.Ordinal) || second.Process.HasExited, transfers.Output);
+        await Eventually.TrueAsync(() => second.Process.HasExited, () => $"riak2 to stop after its handoff: {second.Process.Output}", Deadline);
+        Assert.Contains("leaving: handoff complete; stopping", second.Process.Output, StringComparison.Ordinal);
+        await Eventually.TrueAsync(async () => (await first.Admin("transfers")).Output.StartsWith("No transfers active", StringComparison.Ordinal), "no transfers", Deadline);
+        var ready = await first.Admin("ringready");
+        Assert.Equal("TRUE All nodes agree on the ring ['riak1@127.0.0.1']", ready.Output);
+
+        // The node's own record of what it was asked, with the nodes it was connected to.
+        Assert.Contains("riak-admin cluster leave -> 0; nodes() ['riak1@127.0.0.1']", second.Process.Output, StringComparison.Ordinal);
+        Assert.Contains("riak-admin cluster commit -> 0", first.Process.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         foreach (var disposable in Enumerable.Reverse(_cleanup))

@@ -116,14 +116,17 @@ internal static class RiakStandinFiles
         %% Drover's Riak stand-in: a real Erlang node that behaves, on the surfaces Drover uses, like Riak KV:
         %% GET /ping on listener.http.internal answers "OK" (inets httpd, like Riak's webmachine on mochiweb);
         %% listener.protobuf.internal answers RpbPingReq and RpbGetServerInfoReq; handoff.port accepts
-        %% connections; the riak-admin cluster join/plan/commit and ringready commands work across nodes over
-        %% Erlang distribution, with Riak's output texts. It reads riak.conf (cuttlefish "key = value" lines).
+        %% connections; the riak-admin cluster join/leave/plan/commit, ringready and transfers commands work across
+        %% nodes over Erlang distribution, with Riak's output texts. It reads riak.conf (cuttlefish "key = value" lines).
+        %% Every riak-admin command it runs is recorded on its own stdout ("riak-admin <args> -> <status>; nodes()
+        %% [...]"): what it was asked, and which nodes it was connected to then. A node that leaves hands its
+        %% partitions off (a second), then stops (exit 0), as Riak does once a leave is complete.
         %% Test hook: a file <platform_data_dir>/standin-unhealthy makes /ping answer 500, or, when it holds
         %% "body", 200 with a body that is not "OK".
         -module(riak_standin).
         -include_lib("inets/include/httpd.hrl").
         -export([do/1]).
-        -export([start/0, admin/1, ring/0, ring_size/0, stage/1, set_ring/2, claimant/0, plan/0, commit/0]).
+        -export([start/0, admin/1, ring/0, ring_size/0, stage/1, set_ring/2, claimant/0, plan/0, commit/0, hand_off/0, transfers/0]).
         
         -define(STATE, riak_standin_state).
         
@@ -141,7 +144,7 @@ internal static class RiakStandinFiles
             HandoffPort = list_to_integer(required(Conf, "handoff.port")),
             HandoffIp = value(Conf, "handoff.ip", "0.0.0.0"),
             State = spawn(fun() -> state_loop(#{ring_size => RingSize, members => [node()], claimant => node(),
-                                                  staged => [], planned => false, version => 1}) end),
+                                                  staged => [], planned => false, version => 1, leaving => []}) end),
             register(?STATE, State),
             persistent_term:put(riak_standin_data_dir, DataDir),
             ok = inets:start(),
@@ -293,12 +296,25 @@ internal static class RiakStandinFiles
             State = get_state(),
             put_state(State#{members := Members, claimant := Claimant, staged := [], planned := false}).
         
-        %% riak-admin, run on this node: returns {Output, ExitStatus}.
-        admin(["cluster", "join", Target]) -> join(list_to_atom(Target));
-        admin(["cluster", "plan"]) -> on_claimant(plan);
-        admin(["cluster", "commit"]) -> on_claimant(commit);
-        admin(["ringready"]) -> ringready();
-        admin(Args) -> {io_lib:format("Usage: riak-admin { cluster | ringready } (stand-in; got ~p)~n", [Args]), 1}.
+        %% riak-admin, run on this node: returns {Output, ExitStatus}, and records the call on the node's stdout.
+        admin(Args) ->
+            {_, Status} = Result = command(Args),
+            io:format(user, "riak-admin ~s -> ~p; nodes() ~p~n", [lists:join(" ", Args), Status, lists:sort(nodes())]),
+            Result.
+
+        command(["cluster", "join", Target]) -> join(list_to_atom(Target));
+        command(["cluster", "leave"]) -> leave();
+        command(["cluster", "plan"]) -> on_claimant(plan);
+        command(["cluster", "commit"]) -> on_claimant(commit);
+        command(["ringready"]) -> ringready();
+        command(["transfers"]) -> on_claimant(transfers);
+        command(Args) -> {io_lib:format("Usage: riak-admin { cluster | ringready | transfers } (stand-in; got ~p)~n", [Args]), 1}.
+
+        leave() ->
+            case rpc:call(claimant(), ?MODULE, stage, [{leave, node()}]) of
+                ok -> {io_lib:format("Success: staged leave request for ~p~n", [node()]), 0};
+                Other -> {io_lib:format("Failed: claimant ~p: ~p~n", [claimant(), Other]), 1}
+            end.
         
         join(Target) ->
             Text = atom_to_list(Target),
@@ -341,14 +357,39 @@ internal static class RiakStandinFiles
                 {[], _} -> {"You must verify the plan with 'riak-admin cluster plan' before committing\n", 1};
                 {_, false} -> {"You must verify the plan with 'riak-admin cluster plan' before committing\n", 1};
                 {Staged, true} ->
-                    Members = lists:usort(maps:get(members, State) ++ [Node || {join, Node} <- Staged]),
-                    Results = [rpc:call(Node, ?MODULE, set_ring, [Members, node()]) || Node <- Members],
+                    Leaving = [Node || {leave, Node} <- Staged],
+                    Members = lists:usort(maps:get(members, State) ++ [Node || {join, Node} <- Staged]) -- Leaving,
+                    Results = [rpc:call(Node, ?MODULE, set_ring, [Members, node()]) || Node <- Members]
+                        ++ [rpc:call(Node, ?MODULE, hand_off, []) || Node <- Leaving],
                     case lists:all(fun(R) -> R =:= ok end, Results) of
-                        true -> {"Cluster changes committed\n", 0};
+                        true ->
+                            ok = put_state((get_state())#{leaving := lists:usort(maps:get(leaving, get_state()) ++ Leaving)}),
+                            {"Cluster changes committed\n", 0};
                         false -> {io_lib:format("Unable to commit cluster changes: ~p~n", [Results]), 1}
                     end
             end.
         
+        %% A leaving node hands its partitions off, then stops, as Riak does once its leave is complete.
+        hand_off() ->
+            spawn(fun() ->
+                          io:format(user, "leaving: handing off ~p partitions~n", [ring_size()]),
+                          timer:sleep(1000),
+                          io:format(user, "leaving: handoff complete; stopping~n", []),
+                          init:stop()
+                  end),
+            ok.
+
+        %% On the claimant: the leaving nodes that still run are handing off.
+        transfers() ->
+            State = get_state(),
+            Handing = [Node || Node <- maps:get(leaving, State), net_adm:ping(Node) =:= pong],
+            ok = put_state(State#{leaving := Handing}),
+            case Handing of
+                [] -> {"No transfers active\n\nActive Transfers:\n\n", 0};
+                _ -> {[io_lib:format("~p waiting to handoff ~p partitions~n", [Node, ring_size()]) || Node <- Handing]
+                      ++ "\nActive Transfers:\n\n", 0}
+            end.
+
         ringready() ->
             Members = ring(),
             Rings = [{Node, rpc:call(Node, ?MODULE, ring, [], 5000)} || Node <- Members],
