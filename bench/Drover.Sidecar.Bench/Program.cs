@@ -18,8 +18,16 @@ public static class Program
                 await Backends.RunAsync(Int(count), Int(size));
                 return 0;
             case ["proxy", var binary, .. var rest]:
-                await ProxyBench.RunAsync(binary.Split(','), rest.Length > 0 ? Int(rest[0]) : 5, rest.Length > 1 ? Int(rest[1]) : 3,
-                    rest.Length > 2 ? [.. rest[2..].Select(Int)] : ProxyBench.DefaultConnectionCounts);
+                try
+                {
+                    await ProxyBench.RunAsync(binary.Split(','), rest.Length > 0 ? Int(rest[0]) : 5, rest.Length > 1 ? Int(rest[1]) : 3,
+                        rest.Length > 2 ? [.. rest[2..].Select(Int)] : ProxyBench.DefaultConnectionCounts);
+                }
+                catch (StalledException e)
+                {
+                    Console.Error.WriteLine($"FAILED: {e.Message}");
+                    return 1;
+                }
                 return 0;
             case ["fanout", var binary, .. var rest]:
                 await FanoutBench.RunAsync(binary, rest.Length > 0 ? Int(rest[0]) : 200);

@@ -86,17 +86,30 @@ public static class ProxyBench
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
 
         var results = new Dictionary<(string, int), List<Round>>();
+        var stalled = new Dictionary<string, string>();
         foreach (var connections in connectionCounts)
         {
             for (var round = 0; round < rounds; round++)
             {
                 // Rotate who goes first, so drift in the machine's load hits every proxy alike.
                 var order = targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count));
-                foreach (var target in order)
+                foreach (var target in order.Where(t => !stalled.ContainsKey(t.Name)))
                 {
-                    await LoadAsync(target.EndPoint, connections, Warmup);
-                    var cpu = CpuSeconds(target.Pid);
-                    var result = await LoadAsync(target.EndPoint, connections, TimeSpan.FromSeconds(seconds));
+                    Round result;
+                    double cpu;
+                    try
+                    {
+                        await LoadAsync(target.EndPoint, connections, Warmup);
+                        cpu = CpuSeconds(target.Pid);
+                        result = await LoadAsync(target.EndPoint, connections, TimeSpan.FromSeconds(seconds));
+                    }
+                    catch (StalledException e)
+                    {
+                        // A proxy that stops answering fails the run (and is measured no more) instead of hanging it.
+                        stalled[target.Name] = $"round {round + 1} at {connections} connections: {e.Message}";
+                        Console.WriteLine($"| {round + 1} | {target.Name} | {connections} | STALLED: {e.Message} | | | | {Program.LoadAverage()} |");
+                        continue;
+                    }
                     result = result with { CpuSeconds = CpuSeconds(target.Pid) - cpu };
                     (results.TryGetValue((target.Name, connections), out var list) ? list : results[(target.Name, connections)] = []).Add(result);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -113,9 +126,13 @@ public static class ProxyBench
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var connections in connectionCounts)
         {
+            if (stalled.ContainsKey(targets[0].Name))
+            {
+                break;
+            }
             var haproxyRounds = results[(targets[0].Name, connections)];
             var h = Round.Merge(haproxyRounds);
-            foreach (var target in targets.Skip(1))
+            foreach (var target in targets.Skip(1).Where(t => !stalled.ContainsKey(t.Name)))
             {
                 var rounds2 = results[(target.Name, connections)];
                 var s = Round.Merge(rounds2);
@@ -124,6 +141,10 @@ public static class ProxyBench
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {connections} | {target.Name} | {h.Throughput:0} | {s.Throughput:0} | {throughput:0.00}x | {h.Percentile(0.99):0} | {s.Percentile(0.99):0} | {p99:0.00}x | {h.Percentile(0.5):0} | {s.Percentile(0.5):0} | {h.CpuPerRequest:0.0} | {s.CpuPerRequest:0.0} | {s.CpuPerRequest / h.CpuPerRequest:0.00}x |"));
             }
+        }
+        if (stalled.Count > 0)
+        {
+            throw new StalledException(string.Join("; ", stalled.Select(s => $"{s.Key} stalled in {s.Value}")));
         }
     }
 
@@ -200,41 +221,85 @@ public static class ProxyBench
         }
     }
 
-    /// <summary>Closed loop on <paramref name="connections"/> connections for <paramref name="duration"/>.</summary>
+    /// <summary>
+    /// Closed loop on <paramref name="connections"/> connections for <paramref name="duration"/>. A request
+    /// still unanswered <see cref="StallBound"/> after the end (or a connect not accepted within it) throws
+    /// <see cref="StalledException"/> naming what was outstanding: a stalled proxy fails the run, never hangs it.
+    /// </summary>
     public static async Task<Round> LoadAsync(IPEndPoint endPoint, int connections, TimeSpan duration)
     {
         var sockets = new List<Socket>();
-        for (var i = 0; i < connections; i++)
+        try
         {
-            sockets.Add(await ConnectAsync(endPoint));
+            for (var i = 0; i < connections; i++)
+            {
+                sockets.Add(await ConnectAsync(endPoint).WaitAsync(StallBound));
+            }
+        }
+        catch (TimeoutException)
+        {
+            sockets.ForEach(s => s.Dispose());
+            throw new StalledException($"connection {sockets.Count + 1} of {connections} not accepted within {StallBound.TotalSeconds:0} s");
         }
         var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var loops = sockets.Select(socket => Task.Run(() => LoopAsync(socket, stop.Token))).ToList();
+        var clients = sockets.Select(socket => new Client(socket)).ToList();
+        var loops = clients.Select(client => Task.Run(() => client.LoopAsync(stop.Token))).ToList();
         await Task.Delay(duration);
         await stop.CancelAsync();
-        var samples = await Task.WhenAll(loops);
+        var all = Task.WhenAll(loops);
+        var finished = await Task.WhenAny(all, Task.Delay(StallBound)) == all;
         var elapsed = clock.Elapsed;
+        var stuck = clients.Select((c, i) => (Client: c, Index: i)).Where(c => c.Client.WaitingSince != 0).ToList();
         foreach (var socket in sockets)
         {
+            // Also ends the loops of a stalled proxy's connections (their receives fail).
             socket.Dispose();
         }
-        return new Round([.. samples.SelectMany(s => s)], elapsed);
+        if (!finished)
+        {
+            var now = Stopwatch.GetTimestamp();
+            throw new StalledException(string.Create(CultureInfo.InvariantCulture,
+                $"{stuck.Count} of {connections} connections without an answer {StallBound.TotalSeconds:0} s after the round's end: ") +
+                string.Join(", ", stuck.Take(10).Select(c => string.Create(CultureInfo.InvariantCulture,
+                    $"#{c.Index} (request {c.Client.Requests + 1}, waiting {(now - c.Client.WaitingSince) / (double)Stopwatch.Frequency:0.0} s)"))) +
+                (stuck.Count > 10 ? ", ..." : ""));
+        }
+        return new Round([.. (await all).SelectMany(s => s)], elapsed);
     }
 
-    private static async Task<List<long>> LoopAsync(Socket socket, CancellationToken stop)
+    /// <summary>How long a request may stay unanswered after a round's end before the proxy counts as stalled.</summary>
+    public static readonly TimeSpan StallBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>One closed-loop connection; what it waits for is readable from another thread (for the stall report).</summary>
+    private sealed class Client(Socket socket)
     {
-        var request = new byte[4 + RequestBytes];
-        BinaryPrimitives.WriteInt32BigEndian(request, RequestBytes);
-        var response = new byte[64 * 1024];
-        var samples = new List<long>(100_000);
-        while (!stop.IsCancellationRequested)
+        private long _waitingSince;
+        private int _requests;
+
+        /// <summary>Stopwatch timestamp of the request in flight; 0 when none.</summary>
+        public long WaitingSince => Volatile.Read(ref _waitingSince);
+
+        /// <summary>Requests answered so far.</summary>
+        public int Requests => Volatile.Read(ref _requests);
+
+        public async Task<List<long>> LoopAsync(CancellationToken stop)
         {
-            var start = Stopwatch.GetTimestamp();
-            await RequestAsync(socket, request, response);
-            samples.Add(Stopwatch.GetTimestamp() - start);
+            var request = new byte[4 + RequestBytes];
+            BinaryPrimitives.WriteInt32BigEndian(request, RequestBytes);
+            var response = new byte[64 * 1024];
+            var samples = new List<long>(100_000);
+            while (!stop.IsCancellationRequested)
+            {
+                var start = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _waitingSince, start);
+                await RequestAsync(socket, request, response);
+                samples.Add(Stopwatch.GetTimestamp() - start);
+                Volatile.Write(ref _waitingSince, 0);
+                Interlocked.Increment(ref _requests);
+            }
+            return samples;
         }
-        return samples;
     }
 
     private static async Task RequestAsync(Socket socket, byte[] request, byte[] response)
@@ -299,6 +364,9 @@ public static class ProxyBench
         return first;
     }
 }
+
+/// <summary>A proxy stopped answering within the bound: what was outstanding.</summary>
+public sealed class StalledException(string message) : Exception(message);
 
 /// <summary>One proxy under test: its name, where it listens, its process (for its CPU time), its binary.</summary>
 public sealed record Target(string Name, IPEndPoint EndPoint, int Pid, string Binary);

@@ -215,10 +215,18 @@ internal sealed unsafe class ForwardingLoop : IDisposable
 
     private void RunCommands()
     {
-        // Reset before reading: a command posted from now on writes the eventfd again.
-        Volatile.Write(ref _wakePending, 0);
+        // The eventfd is read to zero first, and only then is the flag cleared. The other order lost wake-ups
+        // (issue 13's hang: the bench at 64 connections, then ForwardingLoopTests): flag cleared, a poster sees
+        // it clear and writes the eventfd, the loop's read takes that write away with the earlier one; the
+        // flag stays set with the counter at zero, so no later poster writes again and the loop sleeps in
+        // epoll_wait with its queue filling (new connections never attached, their first bytes unread).
+        // In this order, between the read and the clear no poster writes (the flag is still set from the
+        // write that woke us); every poster that saw the flag set enqueued before the clear, so the drain
+        // below (after the full fence of the exchange) finds its command; and every poster after the clear
+        // writes the eventfd anew, which wakes the loop again (at worst once with nothing left to do).
         var counter = 0UL;
         Native.Read(_wake, &counter, sizeof(ulong));
+        Interlocked.Exchange(ref _wakePending, 0);
         while (_commands.TryDequeue(out var command))
         {
             Carry(command);

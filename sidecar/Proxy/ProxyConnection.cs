@@ -298,7 +298,12 @@ public sealed class ProxyConnection : IPolled
                         _pending = (int)read;
                         if (read < _size && !from.Ending)
                         {
-                            // A short read emptied the socket; the next segment brings an edge.
+                            // A short read emptied the socket; the next segment brings an edge. Safe without a
+                            // read to EAGAIN (which would cost a second recv per message): with EPOLLET the
+                            // kernel queues the socket as ready again on every arrival after epoll_wait took its
+                            // last event, so bytes that land during or after this recv wake the loop again
+                            // (nginx trusts a short read the same way). Examined for issue 13's hang: the
+                            // lost wake-up was the loop's command queue (ForwardingLoop.RunCommands), not this.
                             from.Readable = false;
                         }
                         continue;
