@@ -158,7 +158,9 @@ public static class Program
         store.Fence = election.CandidatePath;
         Log.Info($"leading framework '{settings.Options.Framework}' (role {settings.Options.Role}) with masters {masterOptions.Masters}");
         var run = loop.RunAsync(stopping.Token);
-        if (await Task.WhenAny(run, sessionLost.Task).ConfigureAwait(false) == sessionLost.Task)
+        await Task.WhenAny(run, sessionLost.Task).ConfigureAwait(false);
+        // Not "which came first": losing the session also stops the loop, which may then finish first.
+        if (sessionLost.Task.IsCompleted)
         {
             Log.Error($"{sessionLost.Task.Result}: this scheduler may no longer lead framework '{settings.Options.Framework}'; " +
                 "it stops acting and exits (the standby, or a restart, continues from the last commit)");
