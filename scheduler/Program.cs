@@ -111,15 +111,17 @@ public static class Program
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopping.Cancel(); });
-        var sessionLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.StateChanged += (_, state) =>
+        // Leadership lives as long as the session: once it is lost (or no server has answered for the session timeout),
+        // this scheduler stops acting and exits non-zero; the standby, or a restart by Marathon/systemd, continues from
+        // the last commit.
+        var sessionLost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sessionWatch = new SessionWatch(client.SessionTimeout, TimeProvider.System, reason =>
         {
-            if (state is ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed)
-            {
-                sessionLost.TrySetResult();
-                stopping.Cancel();
-            }
-        };
+            sessionLost.TrySetResult(reason);
+            stopping.Cancel();
+        });
+        client.StateChanged += (_, state) => sessionWatch.OnStateChanged(state);
+        sessionWatch.OnStateChanged(client.State);
 
         await using var master = new MesosMaster(masterOptions, TimeProvider.System);
         await using var registry = new ZooKeeperRegistryFeed(settings.Options.Framework, settings.ZooKeeperSessionTimeout);
@@ -143,20 +145,33 @@ public static class Program
         }
         catch (OperationCanceledException)
         {
-            Log.Info(sessionLost.Task.IsCompleted ? "ZooKeeper session lost while standing by" : "stopped while standing by");
-            return sessionLost.Task.IsCompleted ? 1 : 0;
+            if (sessionLost.Task.IsCompleted)
+            {
+                Log.Error($"{sessionLost.Task.Result} while standing by: exiting");
+                return 1;
+            }
+
+            Log.Info("stopped while standing by");
+            return 0;
         }
 
         store.Fence = election.CandidatePath;
         Log.Info($"leading framework '{settings.Options.Framework}' (role {settings.Options.Role}) with masters {masterOptions.Masters}");
-        var code = await loop.RunAsync(stopping.Token).ConfigureAwait(false);
+        var run = loop.RunAsync(stopping.Token);
+        await Task.WhenAny(run, sessionLost.Task).ConfigureAwait(false);
+        // Not "which came first": losing the session also stops the loop, which may then finish first.
         if (sessionLost.Task.IsCompleted)
         {
-            Log.Error("lost the ZooKeeper session, and with it the leadership: stopping (a standby takes over)");
+            Log.Error($"{sessionLost.Task.Result}: this scheduler may no longer lead framework '{settings.Options.Framework}'; " +
+                "it stops acting and exits (the standby, or a restart, continues from the last commit)");
+            // A commit waiting for a server to come back would wait for ever: closing the client fails it, and the loop
+            // stops at once (it was asked to already, and acts no more meanwhile: its commits are fenced on the session).
+            await client.CloseAsync().ConfigureAwait(false);
+            await run.ConfigureAwait(false);
             return 1;
         }
 
-        return code;
+        return await run.ConfigureAwait(false);
     }
 
     private static async Task<int> ResetFrameworkAsync(SchedulerSettings settings)

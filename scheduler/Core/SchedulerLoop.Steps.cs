@@ -437,9 +437,9 @@ public sealed partial class SchedulerLoop
                 continue;
             }
 
-            if (node.Phase == NodePhase.Lost && node.LostSince is { } since && since + cluster.Spec.ReplaceAfterOrDefault() <= Now)
+            if (ReplaceDue(node) is { } due && due <= Now)
             {
-                ReplaceNow(node, $"lost since {since:O}, past replace_after ({Drover.Mesos.MesosDuration.Format(cluster.Spec.ReplaceAfterOrDefault())})");
+                ReplaceNow(node, $"lost since {node.LostSince:O}, past replace_after ({Drover.Mesos.MesosDuration.Format(cluster.Spec.ReplaceAfterOrDefault())})");
                 AddRecoveryStep(cluster.Name, new ReplaceNode(node.Name), "replace", baseline: node.Placements);
                 continue;
             }
@@ -452,6 +452,12 @@ public sealed partial class SchedulerLoop
 
         return Task.CompletedTask;
     }
+
+    /// <summary>When a lost node that should run is replaced elsewhere (its cluster's replace_after), or null: no replacement is due.</summary>
+    private DateTimeOffset? ReplaceDue(NodeRecord node) =>
+        node is { Phase: NodePhase.Lost, Goal: NodeGoal.Run, LostSince: { } since } && _clusters.TryGetValue(node.Cluster, out var cluster)
+            ? since + cluster.Spec.ReplaceAfterOrDefault()
+            : null;
 
     /// <summary>A pending step that will run the node (a service step about it, such as a repair, does not).</summary>
     private bool HasPendingStep(NodeRecord node) => _plans.Values.Any(p => p.Cluster == node.Cluster

@@ -112,7 +112,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
                     break;
                 }
 
-                await AfterEventAsync().ConfigureAwait(false);
+                await AfterEventAsync(afterTimer: e is TimerDue).ConfigureAwait(false);
                 Publish();
             }
         }
@@ -199,7 +199,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     }
 
     /// <summary>After every event: plans move, offers are wanted or not, timers re-armed.</summary>
-    private async Task AfterEventAsync()
+    private async Task AfterEventAsync(bool afterTimer)
     {
         if (_subscription == SubscriptionState.Subscribed)
         {
@@ -209,7 +209,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
         await AcknowledgeDeferredAsync().ConfigureAwait(false);
         await CommitAsync().ConfigureAwait(false);
-        ArmTimer();
+        ArmTimer(afterTimer);
         FollowRegistries();
     }
 
@@ -369,11 +369,20 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
     // ---- timers --------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// How long a deadline that is still past right after its timer fired waits before the timer fires again. Only a
+    /// guard: <see cref="NextDeadline"/> names only deadlines whose handler can act, so this is reached only by a
+    /// handler that could not clear its own deadline; without it, such a deadline re-armed the timer with delay 0
+    /// for ever (a scheduler whose master and ZooKeeper were gone spun at 75% of a core in the timer thread).
+    /// </summary>
+    internal static readonly TimeSpan PastDeadlineRetry = TimeSpan.FromSeconds(1);
+
     private ITimer? _timer;
     private long _timerGeneration;
 
-    /// <summary>One timer, at the earliest deadline anything waits for.</summary>
-    private void ArmTimer()
+    /// <summary>One timer, at the earliest deadline anything can act on now.</summary>
+    /// <param name="afterTimer">The event just handled was <see cref="TimerDue"/> (and the plan engine has run after it).</param>
+    private void ArmTimer(bool afterTimer)
     {
         var next = NextDeadline();
         _timer?.Dispose();
@@ -385,14 +394,24 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
         var generation = ++_timerGeneration;
         var delay = deadline - Now;
-        if (delay < TimeSpan.Zero)
+        if (delay <= TimeSpan.Zero)
         {
-            delay = TimeSpan.Zero;
+            // Due now. Right after the timer fired, a deadline still past is one its handler could not act on: at once
+            // again would be the same again. Any other event re-arms at once (it may be what the handler waited for).
+            delay = afterTimer ? PastDeadlineRetry : TimeSpan.Zero;
         }
 
         _timer = _time.CreateTimer(_ => Post(new TimerDue(generation)), null, delay, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>
+    /// The earliest deadline whose handler can act in the current state, and only those: the explicit reconciliation's
+    /// retry while reconciling; the periodic reconciliation while the master listens; the plan engine's times (steps'
+    /// deadlines, relaunch backoffs, replace_after, the planners' own) only while subscribed, since the engine runs
+    /// only then (<see cref="AfterEventAsync"/>). A time that passed meanwhile is not lost: the event that makes its
+    /// handler able to act (SUBSCRIBED, the last reconciliation answer) runs the engine, which compares every deadline
+    /// with the clock. Arming for a deadline nothing can clear is what made the timer fire at once for ever.
+    /// </summary>
     private DateTimeOffset? NextDeadline()
     {
         DateTimeOffset? next = null;
@@ -404,10 +423,24 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
             }
         }
 
-        Consider(_reconcileDue);
-        Consider(_implicitReconcileDue);
+        if (_subscription == Operations.SubscriptionState.Reconciling)
+        {
+            Consider(_reconcileDue);
+        }
+
+        if (_subscription is Operations.SubscriptionState.Subscribed or Operations.SubscriptionState.Reconciling)
+        {
+            Consider(_implicitReconcileDue);
+        }
+
+        if (_subscription != Operations.SubscriptionState.Subscribed)
+        {
+            return next;
+        }
+
         Consider(PlannerWakeUp());
-        foreach (var plan in _plans.Values.Where(p => !p.Interrupted))
+        // Steps in progress go on even in an interrupted plan (AdvancePlansAsync checks them all).
+        foreach (var plan in _plans.Values)
         {
             foreach (var step in plan.Steps.Where(s => s.Status == StepStatus.InProgress))
             {
@@ -422,10 +455,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
                 Consider(notBefore);
             }
 
-            if (node.Phase == Model.NodePhase.Lost && node.LostSince is { } since && _clusters.TryGetValue(node.Cluster, out var cluster))
-            {
-                Consider(since + Model.ClusterSpecDefaults.ReplaceAfterOrDefault(cluster.Spec));
-            }
+            Consider(ReplaceDue(node));
         }
 
         return next;

@@ -24,6 +24,8 @@ public sealed class FakeMaster : IMaster
     private readonly Dictionary<string, Offer> _offers = new(StringComparer.Ordinal);
     private readonly List<Call> _calls = [];
     private Action<MasterSignal>? _deliver;
+    private Func<Call>? _subscribeCall;
+    private string? _down;
     private int _offerSerial;
     private int _delivered;
 
@@ -147,6 +149,8 @@ public sealed class FakeMaster : IMaster
         lock (_gate)
         {
             _deliver = deliver;
+            _subscribeCall = subscribeCall;
+            _down = null;
             _calls.Add(call);
             Subscriptions++;
         }
@@ -182,6 +186,11 @@ public sealed class FakeMaster : IMaster
 
         lock (_gate)
         {
+            if (_down is { } reason)
+            {
+                return ValueTask.FromResult<CallOutcome>(new CallOutcome.NotConnected(reason));
+            }
+
             _calls.Add(call.Clone());
         }
 
@@ -238,12 +247,37 @@ public sealed class FakeMaster : IMaster
         }
     }
 
+    /// <summary>The master goes away (the scheduler's connection drops; calls are not sent) until <see cref="Reconnect"/>.</summary>
+    public void LoseConnection(string reason = "connection refused")
+    {
+        Deliver(new MasterSignal.Disconnected(reason));
+        lock (_gate)
+        {
+            _down = reason;
+            _offers.Clear();
+        }
+    }
+
+    /// <summary>The master is back: the scheduler's connection subscribes again, as its client retries.</summary>
+    public void Reconnect()
+    {
+        Func<Call> subscribeCall;
+        Action<MasterSignal> deliver;
+        lock (_gate)
+        {
+            subscribeCall = _subscribeCall ?? throw new InvalidOperationException("never started");
+            deliver = _deliver ?? throw new InvalidOperationException("the scheduler is gone");
+        }
+
+        Start(subscribeCall, deliver);
+    }
+
     // ---- offers --------------------------------------------------------------------------------------------
 
     /// <summary>One offer per reachable agent with what is free there (nothing while suppressed unless forced).</summary>
     public IReadOnlyList<Offer> OfferAll(bool force = false)
     {
-        if (Suppressed && !force)
+        if ((Suppressed && !force) || Volatile.Read(ref _down) is not null)
         {
             return [];
         }
@@ -613,7 +647,7 @@ public sealed class FakeMaster : IMaster
         Action<MasterSignal>? deliver;
         lock (_gate)
         {
-            deliver = _deliver;
+            deliver = _down is null ? _deliver : null;
         }
 
         if (deliver is not null)

@@ -29,6 +29,7 @@ public sealed class Harness : IAsyncDisposable
         Master = master ?? new FakeMaster();
         Store = store ?? new InMemoryStateStore(new StatePaths("/drover", framework));
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Clock = new CountingTimeProvider(Time);
     }
 
     public SchedulerOptions Options { get; set; }
@@ -42,6 +43,9 @@ public sealed class Harness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The clock the loops get: <see cref="Time"/>, counting the callbacks of the timers made on it.</summary>
+    public CountingTimeProvider Clock { get; }
+
     public SchedulerLoop Loop { get; private set; } = null!;
 
     public Task<int> Run => _run ?? throw new InvalidOperationException("not started");
@@ -51,7 +55,7 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>Starts a scheduler "process" and waits until it has settled after subscribing.</summary>
     public async Task StartAsync()
     {
-        Loop = new SchedulerLoop(Options, Master, Store, Time, Registry);
+        Loop = new SchedulerLoop(Options, Master, Store, Clock, Registry);
         _run = Task.Run(() => Loop.RunAsync());
         await SettleAsync();
     }
