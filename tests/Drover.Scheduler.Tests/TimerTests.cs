@@ -94,18 +94,7 @@ public class TimerTests
     public async Task StepDeadline_PassesWhileTheMasterIsGone_TimerQuiet_ThenTheStepCompletesWhenTheMasterIsBack()
     {
         await using var h = await DeployedAsync(Harness.Generic(count: 1), "a1");
-        h.Loop.Stop("seeding a plan");
-        await h.Run.WaitAsync(TimeSpan.FromSeconds(20));
-        h.Master.Disconnect();
-        var pause = new Plan
-        {
-            Name = "pause",
-            Cluster = "web",
-            Created = h.Time.GetUtcNow(),
-            Phases = [new Phase { Name = "pause", Steps = [new Step { Name = "wait", Action = new WaitStep(TimeSpan.FromMinutes(10)), Status = StepStatus.InProgress, Started = h.Time.GetUtcNow(), Deadline = h.Time.GetUtcNow() + TimeSpan.FromMinutes(10) }] }],
-        };
-        await h.Store.CommitAsync([new StoreWrite.PutPlan(PlanRecord.From(pause))]);
-        await h.StartAsync();
+        await RestartWithPausePlanAsync(h);
         Assert.Equal(StepStatus.InProgress, Step(h).Status);
         h.Master.LoseConnection();
         await h.SettleAsync();
@@ -124,18 +113,7 @@ public class TimerTests
     public async Task StepDeadline_WhileSubscribed_FiresOnTime()
     {
         await using var h = await DeployedAsync(Harness.Generic(count: 1), "a1");
-        h.Loop.Stop("seeding a plan");
-        await h.Run.WaitAsync(TimeSpan.FromSeconds(20));
-        h.Master.Disconnect();
-        var pause = new Plan
-        {
-            Name = "pause",
-            Cluster = "web",
-            Created = h.Time.GetUtcNow(),
-            Phases = [new Phase { Name = "pause", Steps = [new Step { Name = "wait", Action = new WaitStep(TimeSpan.FromMinutes(10)), Status = StepStatus.InProgress, Started = h.Time.GetUtcNow(), Deadline = h.Time.GetUtcNow() + TimeSpan.FromMinutes(10) }] }],
-        };
-        await h.Store.CommitAsync([new StoreWrite.PutPlan(PlanRecord.From(pause))]);
-        await h.StartAsync();
+        await RestartWithPausePlanAsync(h);
 
         var before = h.Clock.Callbacks;
         h.Time.Advance(TimeSpan.FromMinutes(10));
@@ -172,5 +150,26 @@ public class TimerTests
         }
 
         return h.Clock.Callbacks - before;
+    }
+
+    /// <summary>
+    /// Restarts the scheduler with a plan whose one step waits 10 minutes, in progress from now: a step deadline the
+    /// timer must serve (seeded in the store, as a scheduler that stopped mid-step leaves it).
+    /// </summary>
+    private static async Task RestartWithPausePlanAsync(Harness h)
+    {
+        h.Loop.Stop("seeding a plan");
+        await h.Run.WaitAsync(TimeSpan.FromSeconds(20));
+        h.Master.Disconnect();
+        var now = h.Time.GetUtcNow();
+        var pause = new Plan
+        {
+            Name = "pause",
+            Cluster = "web",
+            Created = now,
+            Phases = [new Phase { Name = "pause", Steps = [new Step { Name = "wait", Action = new WaitStep(TimeSpan.FromMinutes(10)), Status = StepStatus.InProgress, Started = now, Deadline = now + TimeSpan.FromMinutes(10) }] }],
+        };
+        await h.Store.CommitAsync([new StoreWrite.PutPlan(PlanRecord.From(pause))]);
+        await h.StartAsync();
     }
 }
