@@ -27,11 +27,23 @@ public sealed class AllocationTests
             var receive = new byte[64 * 1024];
             await EchoAsync(client, send, receive, 4L << 20); // warm up: every path taken once
 
-            var small = await AllocatedWhileAsync(() => EchoAsync(client, send, receive, 8L << 20));
-            var large = await AllocatedWhileAsync(() => EchoAsync(client, send, receive, 64L << 20));
-
             // 56 MiB more each way costs no more than noise (timers, the thread pool): nothing per byte or per read.
-            Assert.True(large - small < 64 * 1024, $"8 MiB each way allocated {small} bytes, 64 MiB each way {large} bytes");
+            // The count is the whole process's, so what other tests left behind (sockets of earlier tests closing,
+            // their tasks ending) can only add to it, and only for a while; a cost per byte would show in every
+            // attempt. So: up to three attempts, one of them must be clean.
+            var attempts = new List<string>();
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var small = await AllocatedWhileAsync(() => EchoAsync(client, send, receive, 8L << 20));
+                var large = await AllocatedWhileAsync(() => EchoAsync(client, send, receive, 64L << 20));
+                attempts.Add($"8 MiB each way allocated {small} bytes, 64 MiB each way {large} bytes");
+                if (large - small < 64 * 1024)
+                {
+                    return;
+                }
+            }
+
+            Assert.Fail(string.Join("; ", attempts));
         }
     }
 
