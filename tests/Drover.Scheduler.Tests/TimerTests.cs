@@ -2,6 +2,7 @@ using Drover.Scheduler.Model;
 using Drover.Scheduler.Plans;
 using Drover.Scheduler.State;
 using Drover.Scheduler.Tests.Support;
+using Drover.Testing;
 
 namespace Drover.Scheduler.Tests;
 
@@ -115,6 +116,10 @@ public class TimerTests
         await using var h = await DeployedAsync(Harness.Generic(count: 1), "a1");
         await RestartWithPausePlanAsync(h);
 
+        // Once reconciled (subscribed), only the timer can complete the step; before, the end of reconciliation
+        // would run the plans itself and find the deadline past.
+        await Eventually.TrueAsync(() => h.Snapshot.Subscription.State == Operations.SubscriptionState.Subscribed, "subscribed and reconciled again");
+        await h.SettleAsync();
         var before = h.Clock.Callbacks;
         h.Time.Advance(TimeSpan.FromMinutes(10));
         await h.SettleAsync();
