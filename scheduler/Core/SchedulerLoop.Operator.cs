@@ -68,10 +68,6 @@ public sealed partial class SchedulerLoop
             {
                 await CommitAsync().ConfigureAwait(false);
                 Log.Info($"operator: {command.What}: done");
-
-                // Read your writes: whoever gets the reply and then reads the snapshot (the API's GET, a test)
-                // must see the change, so the view is published before the reply is released.
-                Publish();
             }
             else
             {
@@ -86,7 +82,20 @@ public sealed partial class SchedulerLoop
             throw;
         }
 
-        command.Result.TrySetResult(result);
+        // Read your writes: whoever gets the reply and then reads the snapshot (the API's GET, a test) must see the
+        // change, so the reply waits for the loop's next Publish (ReleaseReplies).
+        _replies.Add((command.Result, result));
+    }
+
+    /// <summary>The operators' replies held since the event began, released once the view shows their changes.</summary>
+    private void ReleaseReplies()
+    {
+        foreach (var (reply, result) in _replies)
+        {
+            reply.TrySetResult(result);
+        }
+
+        _replies.Clear();
     }
 
     private OperationResult PutCluster(ClusterSpec spec)

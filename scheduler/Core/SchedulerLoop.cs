@@ -31,6 +31,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
     private readonly INodeRegistryFeed? _registry;
     private readonly List<StoreWrite> _staged = [];
     private readonly List<Drover.Mesos.V1.TaskStatus> _acknowledgements = [];
+    private readonly List<(TaskCompletionSource<OperationResult> Reply, OperationResult Result)> _replies = [];
 
     private readonly Dictionary<string, ClusterRecord> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeRecord> _nodes = new(StringComparer.Ordinal);
@@ -114,6 +115,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
                 await AfterEventAsync(afterTimer: e is TimerDue).ConfigureAwait(false);
                 Publish();
+                ReleaseReplies();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -139,6 +141,7 @@ public sealed partial class SchedulerLoop : ISchedulerOperations
 
             _timer?.Dispose();
             Publish();
+            ReleaseReplies(); // what was committed before a failure or a stop is answered as it was
         }
 
         return _fatal is null ? 0 : 1;
