@@ -39,22 +39,12 @@ public static class Eventually
         TrueAsync(() => Task.FromResult(condition()), what, timeout);
 
     /// <summary>
-    /// The blocking form, for tests that must not leave their thread (process supervision tests whose
-    /// children are reaped by a thread of their own).
+    /// The blocking form, for synchronous tests (process supervision tests polling /proc): the same wait as
+    /// <see cref="TrueAsync(Func{Task{bool}}, Func{string}, TimeSpan?)"/>, run off the test's synchronization context
+    /// and blocked on.
     /// </summary>
-    public static void True(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var limit = timeout ?? DefaultTimeout;
-        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline)
-            {
-                throw TimedOut(limit, what);
-            }
-            Thread.Sleep(PollInterval);
-        }
-    }
+    public static void True(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Task.Run(() => TrueAsync(condition, what, timeout)).GetAwaiter().GetResult();
 
     /// <summary>Awaits a task with a bound, naming what was awaited if it does not finish: a test never hangs.</summary>
     public static async Task<T> Within<T>(this Task<T> task, string what, TimeSpan? timeout = null)
