@@ -26,6 +26,9 @@ using Event = Drover.Mesos.V1.Scheduler.Event;
 //           (RollingBench.cs says where each time comes from). Not part of "all".
 // usage: Drover.Scheduler.Bench [offers|place|all|rolling] [--agents 10000] [--batch 1000] [--rounds 5] [--nodes 100]
 //        Drover.Scheduler.Bench rolling [--nodes 20] [--updates 3] [--agents 5] [--allocation-ms 100]
+//                                       [--scheduler a.dll[,b.dll...]] [--turns 1]
+//        (several schedulers: each runs the whole rolling bench, taking turns --turns times, so builds compare side
+//        by side on one machine in one run; default: the drover-scheduler.dll built beside the bench)
 var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 int Flag(string name, int fallback)
 {
@@ -53,7 +56,11 @@ if (mode is "place" or "all")
 
 if (mode == "rolling")
 {
-    await RollingBench.RunAsync(Flag("nodes", 20), Flag("updates", 3), Flag("agents", 5), Flag("allocation-ms", 100));
+    var at = Array.IndexOf(args, "--scheduler");
+    var schedulers = at >= 0 && at + 1 < args.Length
+        ? args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath).ToArray()
+        : [Path.Combine(AppContext.BaseDirectory, "drover-scheduler.dll")];
+    await RollingBench.RunAsync(schedulers, Flag("turns", 1), Flag("nodes", 20), Flag("updates", 3), Flag("agents", 5), Flag("allocation-ms", 100));
 }
 
 Console.WriteLine($"RSS at the end: {Memory.RssMiB():0.0} MiB (peak {Memory.PeakRssMiB():0.0} MiB)");

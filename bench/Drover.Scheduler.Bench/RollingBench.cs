@@ -34,7 +34,62 @@ internal static class RollingBench
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task RunAsync(int nodes, int updates, int agents, int allocationMs)
+    /// <summary>
+    /// Runs the whole bench once per scheduler build, the builds taking turns <paramref name="turns"/> times, then
+    /// pools each build's gaps: two builds compared side by side on one machine, under the same load.
+    /// </summary>
+    public static async Task RunAsync(IReadOnlyList<string> schedulers, int turns, int nodes, int updates, int agents, int allocationMs)
+    {
+        var pooled = schedulers.ToDictionary(s => s, _ => new Samples(), StringComparer.Ordinal);
+        for (var turn = 0; turn < turns; turn++)
+        {
+            foreach (var dll in schedulers)
+            {
+                Console.WriteLine($"\nturn {turn + 1}/{turns}: {dll}");
+                pooled[dll].Add(await RunOnceAsync(dll, nodes, updates, agents, allocationMs));
+            }
+        }
+
+        if (schedulers.Count * turns > 1)
+        {
+            Console.WriteLine("\npooled over every turn:");
+            foreach (var (dll, samples) in pooled)
+            {
+                Console.WriteLine($"  {dll}:");
+                samples.Print();
+            }
+        }
+    }
+
+    /// <summary>The times one or more runs measured, in milliseconds.</summary>
+    private sealed class Samples
+    {
+        public List<double> Gaps { get; } = [];
+        public List<double> ForwardGaps { get; } = [];
+        public List<double> RegistryGaps { get; } = [];
+        public List<double> ToLaunch { get; } = [];
+        public List<double> ToHealthy { get; } = [];
+
+        public void Add(Samples other)
+        {
+            Gaps.AddRange(other.Gaps);
+            ForwardGaps.AddRange(other.ForwardGaps);
+            RegistryGaps.AddRange(other.RegistryGaps);
+            ToLaunch.AddRange(other.ToLaunch);
+            ToHealthy.AddRange(other.ToHealthy);
+        }
+
+        public void Print()
+        {
+            Console.WriteLine($"  all {Gaps.Count} gaps, node i's healthy TASK_RUNNING (the executor's timestamp) -> step i+1 started (API): {Summary(Gaps)}");
+            Console.WriteLine($"    of which the master forwarding it -> step i+1 started: {Summary(ForwardGaps)}");
+            Console.WriteLine($"    node i's healthy registry record (ZooKeeper mtime) -> step i+1 started: {Summary(RegistryGaps)} (negative: the executor's ZooKeeper write landed after the scheduler had moved on)");
+            Console.WriteLine($"  within a step, step started -> relaunch (kill, TASK_KILLED, offer wait, ACCEPT, the local Mesos' launch): {Summary(ToLaunch)}");
+            Console.WriteLine($"  within a step, relaunch -> healthy record (executor start, service start, first check): {Summary(ToHealthy)}");
+        }
+    }
+
+    private static async Task<Samples> RunOnceAsync(string schedulerDll, int nodes, int updates, int agents, int allocationMs)
     {
         var framework = "roll-" + Guid.NewGuid().ToString("N")[..6];
         const string cluster = "roll";
@@ -72,7 +127,7 @@ internal static class RollingBench
         var apiPort = FreePort.Next();
         var api = new Uri($"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}/");
         var command = CliWrap.Cli.Wrap("dotnet")
-            .WithArguments(["exec", Path.Combine(AppContext.BaseDirectory, "drover-scheduler.dll"), "run",
+            .WithArguments(["exec", schedulerDll, "run",
                 "--master", mesos.MasterAddress.ToString(), "--zk", zooKeeper.ConnectString, "--framework", framework,
                 "--executor-uri", "file:///opt/drover/drover-executor-0.1.0-linux-x64.tar.gz", "--refuse-seconds", "1secs",
                 "--principal", "drover", "--zk-session-timeout", "30secs", "--api-listen", $"127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}"])
@@ -86,11 +141,8 @@ internal static class RollingBench
         await UntilAsync(api, scheduler, s => Rolled(s, cluster, nodes, "1"), "the first deploy", TimeSpan.FromMinutes(10));
         Console.WriteLine($"  deployed in {deployClock.Elapsed.TotalSeconds:0.0} s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
 
-        var gaps = new List<double>();
-        var registryGaps = new List<double>();
-        var forwardGaps = new List<double>();
-        var toLaunch = new List<double>();
-        var toHealthy = new List<double>();
+        var samples = new Samples();
+        var (gaps, registryGaps, forwardGaps, toLaunch, toHealthy) = (samples.Gaps, samples.RegistryGaps, samples.ForwardGaps, samples.ToLaunch, samples.ToHealthy);
         for (var update = 1; update <= updates; update++)
         {
             var version = (update + 1).ToString(CultureInfo.InvariantCulture);
@@ -138,13 +190,10 @@ internal static class RollingBench
             Console.WriteLine($"  update {update} (version {version}): {wall.TotalSeconds:0.0} s; healthy -> next step started: {Summary(these)}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         }
 
-        Console.WriteLine($"  all {gaps.Count} gaps, node i's healthy TASK_RUNNING (the executor's timestamp) -> step i+1 started (API): {Summary(gaps)}");
-        Console.WriteLine($"    of which the master forwarding it -> step i+1 started: {Summary(forwardGaps)}");
-        Console.WriteLine($"    node i's healthy registry record (ZooKeeper mtime) -> step i+1 started: {Summary(registryGaps)} (negative: the executor's ZooKeeper write landed after the scheduler had moved on)");
-        Console.WriteLine($"  within a step, step started -> relaunch (kill, TASK_KILLED, offer wait, ACCEPT, the local Mesos' launch): {Summary(toLaunch)}");
-        Console.WriteLine($"  within a step, relaunch -> healthy record (executor start, service start, first check): {Summary(toHealthy)}");
+        samples.Print();
         Console.WriteLine($"  scheduler RSS {SchedulerRssMiB(scheduler.Pid):0.0} MiB");
         await scheduler.StopAsync(TimeSpan.FromSeconds(10));
+        return samples;
     }
 
     /// <summary>A node as light as a node can be: `sleep` with a `true` check every second, no volume, no port.</summary>
