@@ -181,11 +181,14 @@ public sealed partial class SchedulerLoop
         }
     }
 
-    /// <summary>Nodes without a reservation: RESERVE + CREATE + LAUNCH where the offer's unreserved resources and the placement allow.</summary>
+    /// <summary>
+    /// Nodes without a reservation: RESERVE + CREATE + LAUNCH where the offer's unreserved resources and the placement
+    /// allow; RESERVE + CREATE alone for a node whose step only reserves (it is launched later, by Relaunch).
+    /// </summary>
     private void Place(Offer offer, List<Offer.Types.Operation> operations)
     {
         var available = OfferMatcher.Unreserved(offer, _options.Role);
-        foreach (var node in _nodes.Values.Where(n => n.Reservation is null && WantsLaunch(n)).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Index).ToList())
+        foreach (var node in _nodes.Values.Where(n => n.Reservation is null && (WantsLaunch(n) || WantsReservation(n))).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Index).ToList())
         {
             if (node.ReplacedFrom == offer.AgentId.Value)
             {
@@ -238,17 +241,18 @@ public sealed partial class SchedulerLoop
                 Created = Now,
             };
             Save(entry);
-            var placed = NextIncarnation(node) with
+            var launch = WantsLaunch(node);
+            var placed = (launch ? NextIncarnation(node) : node) with
             {
                 // Placed afresh after running elsewhere (its agent gone): where it was, for the kind to take over from.
                 Previous = node.Previous ?? AddressOf(node),
-                Phase = NodePhase.Launching,
+                Phase = launch ? NodePhase.Launching : NodePhase.Pending,
                 Reservation = entryId,
                 Placements = placements,
                 AgentId = offer.AgentId.Value,
                 Hostname = offer.Hostname,
                 Ports = placement.Ports,
-                Message = $"reserving and launching on {offer.Hostname}",
+                Message = launch ? $"reserving and launching on {offer.Hostname}" : $"reserving on {offer.Hostname}, to be launched by a later step",
             };
             Save(placed);
             operations.Add(NodeTasks.ReserveOperation(reserved, reserveId));
@@ -257,7 +261,11 @@ public sealed partial class SchedulerLoop
                 operations.Add(NodeTasks.CreateOperation(volume, createId));
             }
 
-            operations.Add(NodeTasks.LaunchOperation(TaskOf(cluster, placed, NodeTasks.AfterCreate(reserved, volume), offer.AgentId.Value)));
+            if (launch)
+            {
+                operations.Add(NodeTasks.LaunchOperation(TaskOf(cluster, placed, NodeTasks.AfterCreate(reserved, volume), offer.AgentId.Value)));
+            }
+
             available = available.Minus(placement.Unreserved);
         }
     }
@@ -346,14 +354,22 @@ public sealed partial class SchedulerLoop
         && _clusters.ContainsKey(node.Cluster)
         && DrivingStep(node) is not null;
 
+    /// <summary>Whether the node waits for an offer to be placed (reserved) without a task, its step asking only that.</summary>
+    private bool WantsReservation(NodeRecord node) =>
+        node is { Phase: NodePhase.Pending, Goal: NodeGoal.Run, Reservation: null }
+        && _clusters.ContainsKey(node.Cluster)
+        && InProgressStep(node, a => a is ReserveNode) is not null;
+
     /// <summary>The in-progress step that wants this node running, if any: nothing launches without a step asking.</summary>
-    private Step? DrivingStep(NodeRecord node)
+    private Step? DrivingStep(NodeRecord node) => InProgressStep(node, a => a is RunNode or RestartNode or ReplaceNode);
+
+    private Step? InProgressStep(NodeRecord node, Func<StepAction, bool> kind)
     {
         foreach (var plan in _plans.Values.Where(p => p.Cluster == node.Cluster))
         {
             foreach (var step in plan.Steps)
             {
-                if (step.Status == StepStatus.InProgress && step.Action.Node == node.Name && step.Action is RunNode or RestartNode or ReplaceNode)
+                if (step.Status == StepStatus.InProgress && step.Action.Node == node.Name && kind(step.Action))
                 {
                     return step;
                 }

@@ -392,6 +392,7 @@ public sealed partial class SchedulerLoop
                 Action = s.Action switch
                 {
                     RunNode => "run_node",
+                    ReserveNode => "reserve_node",
                     RestartNode => "restart_node",
                     ReplaceNode => "replace_node",
                     RemoveNode => "remove_node",

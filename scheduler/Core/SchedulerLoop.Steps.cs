@@ -63,14 +63,14 @@ public sealed partial class SchedulerLoop
         var node = step.Action.Node is { } name ? Node(plan.Cluster, name) : null;
         switch (step.Action)
         {
-            case RunNode run:
+            case RunNode or ReserveNode:
                 if (node is null)
                 {
                     node = new NodeRecord
                     {
                         Cluster = cluster.Name,
-                        Name = run.NodeName,
-                        Index = IndexOf(run.NodeName),
+                        Name = step.Action.Node!,
+                        Index = IndexOf(step.Action.Node!),
                         Phase = NodePhase.Pending,
                         Goal = NodeGoal.Run,
                         Generation = cluster.Generation,
@@ -180,6 +180,21 @@ public sealed partial class SchedulerLoop
                     // Rolling update: this step's node restarts with the new configuration, in place.
                     await KillAsync(node with { Goal = NodeGoal.Restart }, $"update to generation {cluster.Generation}").ConfigureAwait(false);
                     Progress(plan, step, StepStatus.InProgress, $"restarting with configuration generation {cluster.Generation}");
+                }
+                else
+                {
+                    Progress(plan, step, StepStatus.InProgress, Waiting(node, cluster));
+                }
+
+                break;
+            case ReserveNode:
+                if (node is null)
+                {
+                    Progress(plan, step, StepStatus.Error, "the node is gone");
+                }
+                else if (node.Reservation is not null || node.Phase.HasTask())
+                {
+                    Progress(plan, step, StepStatus.Complete, $"reserved on {node.Hostname ?? node.AgentId}");
                 }
                 else
                 {
@@ -534,6 +549,7 @@ public sealed partial class SchedulerLoop
     private string Waiting(NodeRecord node, ClusterRecord cluster) => node.Phase switch
     {
         NodePhase.Pending when node.NotBefore > Now => $"relaunch backoff until {node.NotBefore:O}",
+        NodePhase.Pending when node.Reservation is not null => $"reserved on {node.Hostname ?? node.AgentId}, not launched yet",
         NodePhase.Pending => "waiting for an offer that fits",
         NodePhase.Stopped when node.NotBefore > Now => $"relaunch backoff until {node.NotBefore:O}",
         NodePhase.Stopped => $"waiting for its reservation on {node.Hostname ?? node.AgentId}",

@@ -366,7 +366,7 @@ public sealed partial class SchedulerLoop
         }
     }
 
-    /// <summary>What waits for an offer now: nodes to launch, ledger entries to release.</summary>
+    /// <summary>What waits for an offer now: nodes to launch or to reserve, ledger entries to release.</summary>
     private HashSet<string> OfferNeeds()
     {
         var needs = new HashSet<string>(StringComparer.Ordinal);
@@ -375,6 +375,10 @@ public sealed partial class SchedulerLoop
             if (WantsLaunch(node))
             {
                 needs.Add("launch:" + node.Key + ":" + node.Incarnation);
+            }
+            else if (WantsReservation(node))
+            {
+                needs.Add("reserve:" + node.Key);
             }
         }
 

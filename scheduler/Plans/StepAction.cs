@@ -9,6 +9,7 @@ namespace Drover.Scheduler.Plans;
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(RunNode), "run_node")]
+[JsonDerivedType(typeof(ReserveNode), "reserve_node")]
 [JsonDerivedType(typeof(RestartNode), "restart_node")]
 [JsonDerivedType(typeof(ReplaceNode), "replace_node")]
 [JsonDerivedType(typeof(RemoveNode), "remove_node")]
@@ -28,6 +29,16 @@ public abstract record StepAction
 /// scale up and update plans are made of these.
 /// </summary>
 public sealed record RunNode(string NodeName) : StepAction
+{
+    public override string? Node => NodeName;
+}
+
+/// <summary>
+/// The node holds a reservation (resources, volume, ports) on an agent, with no task yet: for a kind whose nodes
+/// must know where the others will be before the first one starts (Cassandra's seeds, each launched with every
+/// seed's address). Complete once the node is placed; a later <see cref="RunNode"/> launches it on that reservation.
+/// </summary>
+public sealed record ReserveNode(string NodeName) : StepAction
 {
     public override string? Node => NodeName;
 }

@@ -9,8 +9,9 @@ namespace Drover.Scheduler.Plans.Cassandra;
 /// <summary>
 /// A Cassandra ring, as the Cassandra framework design and DataStax's add-node and replace-node procedures have it:
 /// <list type="bullet">
-/// <item>deploy: the seeds one after another, each healthy (OperationMode NORMAL) before the next; then the other
-/// nodes, one bootstrap at a time, each after the bootstrap gap; every node's NodeSpec.seeds lists the seeds;</item>
+/// <item>deploy: every seed reserved first (its address known), then the seeds started one after another, each
+/// healthy (OperationMode NORMAL) before the next; then the other nodes, one bootstrap at a time, each after the
+/// bootstrap gap; every node's NodeSpec.seeds lists all the seeds, from its first launch;</item>
 /// <item>every node's Host ID is asked once it is healthy, so that a node gone for good can be removed from the
 /// ring by <c>nodetool removenode</c> on a live node;</item>
 /// <item>a node placed afresh where it had joined the ring before (replaced after replace_after, or its agent gone)
@@ -58,11 +59,19 @@ public sealed partial class CassandraPlanner : ServicePlanner
         var steps = DeployPlans.OldSteps(old);
         var count = DeployPlans.WantedCount(context.Cluster);
         var seeds = Math.Min(context.Spec.CassandraSeeds(), count);
+        var reserveSteps = new List<Step>();
         var seedSteps = new List<Step>();
         var nodeSteps = new List<Step>();
         for (var i = 0; i < count; i++)
         {
             var name = DeployPlans.NodeName(context.Cluster.Name, i);
+            if (i < seeds && seeds > 1)
+            {
+                // Every seed is placed before the first starts: a seed's address (host, storage port) is known only
+                // once it holds its reservation, and each seed starts with every seed's address in its seed list.
+                reserveSteps.Add(DeployPlans.Carry(steps, new Step { Name = $"reserve-{name}", Action = new ReserveNode(name) }));
+            }
+
             var into = i < seeds ? seedSteps : nodeSteps;
             if (i >= seeds)
             {
@@ -82,6 +91,7 @@ public sealed partial class CassandraPlanner : ServicePlanner
         }
 
         var phases = new List<Phase>();
+        DeployPlans.AddPhase(phases, "reserve-seeds", Strategy.Parallel, reserveSteps);
         DeployPlans.AddPhase(phases, "seeds", Strategy.Serial, seedSteps);
         DeployPlans.AddPhase(phases, "nodes", Strategy.Serial, nodeSteps);
         DeployPlans.AddPhase(phases, "scale-down", Strategy.Serial, scaleDown);

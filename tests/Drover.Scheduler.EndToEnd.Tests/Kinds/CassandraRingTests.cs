@@ -179,7 +179,7 @@ public sealed partial class CassandraRingTests(ZooKeeperServerFixture zooKeeper,
         // next started; ring-4's bootstrap began a bootstrap_gap after ring-3's ended (its Host ID read when it was healthy).
         var plan = CassandraRing.Ring(d.AtDeploy).Plans.Single(p => p.Name == "deploy");
         var steps = plan.Phases.SelectMany(p => p.Steps).ToDictionary(s => s.Name);
-        Assert.Equal(["seeds", "nodes"], plan.Phases.Select(p => p.Name));
+        Assert.Equal(["reserve-seeds", "seeds", "nodes"], plan.Phases.Select(p => p.Name));
         var order = new[] { "ring-0", "ring-1", "ring-2", "ring-3", "ring-4" };
         for (var i = 1; i < order.Length; i++)
         {
@@ -193,21 +193,23 @@ public sealed partial class CassandraRingTests(ZooKeeperServerFixture zooKeeper,
             $"ring-4 started {steps["ring-4"].Started:O}, ring-3 joined at {ring3Joined:O} or later: less than the bootstrap gap");
         Assert.Equal(StepStatus.Complete, steps["gap-ring-4"].Status);
 
-        // Every non-seed's seeds (its rendered cassandra.yaml, which the stand-in reads) are the three seeds' host:storage.
-        // KNOWN GAP, seen here first (the fake-clock tests give every seed its address up front): a seed's storage port
-        // comes from its own offer, so seed i is launched knowing only seeds 0..i; the first seeds' lists lack the later
-        // ones until they are restarted. Asserted as it is, so that a fix (reserve every seed before launching the
-        // first) turns this into the full list for every node.
+        // Every node's seeds (its rendered cassandra.yaml, which the stand-in reads) are the three seeds' host:storage,
+        // the first seed's too: every seed was reserved (its address known) before the first one launched.
         var nodesAt = CassandraRing.Ring(d.AtDeploy).Nodes.ToDictionary(n => n.Name);
         var expected = SeedNames.Select(n => $"{nodesAt[n].Hostname}:{nodesAt[n].Ports["storage"].ToString(CultureInfo.InvariantCulture)}").ToList();
         Assert.Equal(3, expected.Distinct().Count());
+        Assert.Equal([.. SeedNames, .. OtherNames], d.Yaml.Keys.Order());
         foreach (var (name, yaml) in d.Yaml)
         {
             var match = SeedsLine().Match(yaml);
             Assert.True(match.Success, $"{name}'s cassandra.yaml has no seeds line:\n{yaml}");
-            var seedIndex = Array.IndexOf(SeedNames, name);
-            Assert.Equal(seedIndex < 0 ? expected : expected.Take(seedIndex + 1), match.Groups[1].Value.Split(','));
+            Assert.Equal(expected, match.Groups[1].Value.Split(','));
         }
+
+        // The seeds were placed together, before any of them had a task: the reservations were made, then ring-0 launched.
+        var reserved = plan.Phases.Single(p => p.Name == "reserve-seeds").Steps;
+        Assert.Equal(SeedNames.Select(n => $"reserve-{n}"), reserved.Select(s => s.Name));
+        Assert.All(reserved, s => Assert.True(s.Finished <= steps["ring-0"].Started, $"{s.Name} finished {s.Finished:O}, ring-0 started {steps["ring-0"].Started:O}"));
 
         Assert.Equal(expected.Select(e => e.Split(':')[0]).Order(), SeedNames.Select(n => nodesAt[n].Hostname!).Order());
         Assert.Equal(SeedNames, CassandraRing.Ring(d.AtDeploy).Service!.Cassandra!.Seeds);

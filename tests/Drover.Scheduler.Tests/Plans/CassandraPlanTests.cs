@@ -61,8 +61,10 @@ public class CassandraPlanTests
 
         await h.DriveAsync(s => DeployComplete(s, "ring"), "the deploy plan complete");
         var storage = Enumerable.Range(1, 3).Select(a => $"host{a}:{Node(h.Snapshot, "ring", $"ring-{a - 1}").Ports["storage"]}").ToList();
-        Assert.Equal([storage[0]], SpecOf(h.Master, "ring.ring-0.1").Seeds);
-        Assert.Equal(storage[..2], SpecOf(h.Master, "ring.ring-1.1").Seeds);
+        // Every seed was reserved before the first one launched: each node, the first seed too, lists all three.
+        Assert.Equal(storage, SpecOf(h.Master, "ring.ring-0.1").Seeds);
+        Assert.Equal(storage, SpecOf(h.Master, "ring.ring-1.1").Seeds);
+        Assert.Equal(storage, SpecOf(h.Master, "ring.ring-2.1").Seeds);
         Assert.Equal(storage, SpecOf(h.Master, "ring.ring-3.1").Seeds);
         Assert.Equal(storage, SpecOf(h.Master, "ring.ring-4.1").Seeds);
         var view = h.Cluster("ring").Service!.Cassandra!;
@@ -70,7 +72,46 @@ public class CassandraPlanTests
         Assert.Equal(5, view.HostIds.Count);
         Assert.Equal(FakeMaster.HostIdOf("ring.ring-4.1"), view.HostIds["ring-4"]);
         Assert.Empty(view.CleanupNeeded);
-        Assert.Equal(["seeds", "nodes"], h.Cluster("ring").Plans.Single(p => p.Name == "deploy").Phases.Select(p => p.Name));
+        Assert.Equal(["reserve-seeds", "seeds", "nodes"], h.Cluster("ring").Plans.Single(p => p.Name == "deploy").Phases.Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Deploy_ReservesEverySeedFirst_WithoutATask_ThenLaunchesTheFirstOnItsReservation()
+    {
+        await using var h = await StartedAsync(5, m => m.HoldLaunches = true);
+        Assert.True((await h.PutAsync(Ring())).IsOk);
+        await h.DriveAsync(_ => Launches(h.Master).Count == 1, "ring-0 launched", forceOffers: true);
+
+        // The ACCEPTs in order: the three seeds' RESERVE + CREATE with no LAUNCH, then ring-0's LAUNCH alone, on the
+        // resources reserved for it (its own persistence id).
+        var accepts = h.Master.Calls(Call.Types.Type.Accept).Select(c => c.Accept.Operations.ToList()).ToList();
+        var firstLaunch = accepts.FindIndex(ops => ops.Any(o => o.Type == Offer.Types.Operation.Types.Type.Launch));
+        var reserves = accepts.Take(firstLaunch).SelectMany(ops => ops).ToList();
+        Assert.Equal(3, reserves.Count(o => o.Type == Offer.Types.Operation.Types.Type.Reserve));
+        Assert.Equal(3, reserves.Count(o => o.Type == Offer.Types.Operation.Types.Type.Create));
+        Assert.Equal([Offer.Types.Operation.Types.Type.Launch], accepts[firstLaunch].Select(o => o.Type));
+        var task = accepts[firstLaunch].Single().Launch.TaskInfos.Single();
+        Assert.Equal("ring.ring-0.1", task.TaskId.Value);
+        Assert.Contains(task.Resources, r => r.Disk?.Persistence?.Id == "drover.ring.ring-0.0");
+
+        // Each seed is placed on an agent of its own (max_per_agent 1), known before any task runs.
+        var seeds = new[] { "ring-0", "ring-1", "ring-2" }.Select(n => Node(h.Snapshot, "ring", n)).ToList();
+        Assert.Equal(3, seeds.Select(n => n.Hostname).Distinct().Count());
+        Assert.All(seeds.Skip(1), n => Assert.Null(n.TaskId));
+        Assert.Equal(seeds.Select(n => $"{n.Hostname}:{n.Ports["storage"]}"), SpecOf(h.Master, "ring.ring-0.1").Seeds);
+        Assert.All(["reserve-ring-0", "reserve-ring-1", "reserve-ring-2"], s => Assert.Equal(StepStatus.Complete, Step(h.Snapshot, "ring", "deploy", s).Status));
+        Assert.Equal("reserve_node", Step(h.Snapshot, "ring", "deploy", "reserve-ring-1").Action);
+        Assert.Equal(NodePhase.Pending, Node(h.Snapshot, "ring", "ring-1").Phase);
+        Assert.Contains("to be launched by a later step", Node(h.Snapshot, "ring", "ring-1").Message, StringComparison.Ordinal);
+
+        // Scaled down to one node before the other seeds ever launched: their reservations go, no task was started
+        // (and no removenode: they never joined the ring).
+        h.Master.Update(Task(h.Master, "ring.ring-0.1"), TaskState.TaskRunning, healthy: true);
+        Assert.True((await h.PutAsync(Ring(count: 1))).IsOk);
+        await h.DriveAsync(s => s.Clusters.Single(c => c.Name == "ring").Nodes.Count == 1, "ring-1 and ring-2 removed", forceOffers: true);
+        Assert.Equal(["ring.ring-0.1"], Launches(h.Master));
+        Assert.Equal(2, h.Master.Calls(Call.Types.Type.Accept).SelectMany(c => c.Accept.Operations).Count(o => o.Type == Offer.Types.Operation.Types.Type.Unreserve));
+        Assert.Empty(Requests(h.Master, "removenode"));
     }
 
     [Fact]
