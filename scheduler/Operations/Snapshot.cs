@@ -204,7 +204,7 @@ public sealed record StepView
 
     public required StepStatus Status { get; init; }
 
-    /// <summary>The kind of action: run_node, restart_node, replace_node, remove_node, admin, wait, service:&lt;operation&gt;.</summary>
+    /// <summary>The kind of action: run_node, reserve_node, restart_node, replace_node, remove_node, admin, wait, service:&lt;operation&gt;.</summary>
     public required string Action { get; init; }
 
     public string? Node { get; init; }
