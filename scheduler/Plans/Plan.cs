@@ -149,6 +149,12 @@ public sealed class Step
     /// <summary>A service step's attempts so far that asked to be tried again (its planner bounds them).</summary>
     public int Attempts { get; set; }
 
+    /// <summary>
+    /// A copy to persist or to load from (<c>PlanRecord</c>): every field is a value or immutable (the action is a
+    /// record), so a shallow copy is a whole one, and the live step goes on changing without touching it.
+    /// </summary>
+    public Step Copy() => (Step)MemberwiseClone();
+
     /// <summary>Back to the start (operator's "restart step").</summary>
     public void Reset()
     {

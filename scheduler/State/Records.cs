@@ -207,20 +207,7 @@ public sealed record PlanRecord
         {
             Name = p.Name,
             Strategy = p.Strategy,
-            Steps = [.. p.Steps.Select(s => new StepRecord
-            {
-                Name = s.Name,
-                Action = s.Action,
-                Status = s.Status,
-                Message = s.Message,
-                Started = s.Started,
-                Finished = s.Finished,
-                Deadline = s.Deadline,
-                RequestId = s.RequestId,
-                Restarts = s.Restarts,
-                Baseline = s.Baseline,
-                Attempts = s.Attempts,
-            })],
+            Steps = [.. p.Steps.Select(s => s.Copy())],
         })],
     };
 
@@ -235,20 +222,7 @@ public sealed record PlanRecord
         {
             Name = p.Name,
             Strategy = p.Strategy,
-            Steps = [.. p.Steps.Select(s => new Step
-            {
-                Name = s.Name,
-                Action = s.Action,
-                Status = s.Status,
-                Message = s.Message,
-                Started = s.Started,
-                Finished = s.Finished,
-                Deadline = s.Deadline,
-                RequestId = s.RequestId,
-                Restarts = s.Restarts,
-                Baseline = s.Baseline,
-                Attempts = s.Attempts,
-            })],
+            Steps = [.. p.Steps.Select(s => s.Copy())],
         })],
     };
 }
@@ -259,32 +233,8 @@ public sealed record PhaseRecord
 
     public Strategy Strategy { get; init; }
 
-    public required IReadOnlyList<StepRecord> Steps { get; init; }
-}
-
-public sealed record StepRecord
-{
-    public required string Name { get; init; }
-
-    public required StepAction Action { get; init; }
-
-    public StepStatus Status { get; init; }
-
-    public string Message { get; init; } = "";
-
-    public DateTimeOffset? Started { get; init; }
-
-    public DateTimeOffset? Finished { get; init; }
-
-    public DateTimeOffset? Deadline { get; init; }
-
-    public string? RequestId { get; init; }
-
-    public int Restarts { get; init; }
-
-    public long? Baseline { get; init; }
-
-    public int Attempts { get; init; }
+    /// <summary>Copies of the plan's steps, as they were when the record was made (the loop goes on changing its own).</summary>
+    public required IReadOnlyList<Step> Steps { get; init; }
 }
 
 /// <summary>Everything loaded at start (or takeover).</summary>
