@@ -88,7 +88,8 @@ public sealed partial class SchedulerLoop
         {
             Phase = phase,
             TaskState = TaskStates.Name(state),
-            Message = status.HasMessage ? status.Message : TaskStates.Name(state),
+            // The state itself is TaskState; the message is what the status said beyond it (a healthy TASK_RUNNING says nothing).
+            Message = status.HasMessage ? status.Message : null,
             Healthy = status.HasHealthy ? status.Healthy : running ? node.Healthy : null,
             AgentId = node.AgentId ?? status.AgentId?.Value,
         };

@@ -53,6 +53,8 @@ public class DeployTests
         var snapshot = h.Snapshot;
         var cluster = snapshot.Clusters.Single();
         Assert.All(cluster.Nodes, n => Assert.NotNull(n.PersistenceId));
+        // The task state is its own field; a healthy TASK_RUNNING says nothing more, so the node has no message.
+        Assert.All(cluster.Nodes, n => Assert.Equal(("TASK_RUNNING", null), (n.TaskState, n.Message)));
         Assert.Equal(PlanStatus.Complete, cluster.Plans.Single(p => p.Name == "deploy").Status);
         Assert.NotNull(snapshot.Framework.Id);
     }
