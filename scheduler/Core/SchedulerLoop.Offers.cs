@@ -29,6 +29,7 @@ public sealed partial class SchedulerLoop
     {
         _offersReceived += offers.Count;
         AgentsBack(offers);
+        TasklessNodesBack(offers);
         if (_subscription != Operations.SubscriptionState.Subscribed)
         {
             // Nothing is launched before every known task is reconciled.

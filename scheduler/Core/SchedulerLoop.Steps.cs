@@ -455,7 +455,12 @@ public sealed partial class SchedulerLoop
             if (ReplaceDue(node) is { } due && due <= Now)
             {
                 ReplaceNow(node, $"lost since {node.LostSince:O}, past replace_after ({Drover.Mesos.MesosDuration.Format(cluster.Spec.ReplaceAfterOrDefault())})");
-                AddRecoveryStep(cluster.Name, new ReplaceNode(node.Name), "replace", baseline: node.Placements);
+                if (node.Incarnation > 0)
+                {
+                    // A node that never launched is placed afresh by its own plan's step, in its plan's order.
+                    AddRecoveryStep(cluster.Name, new ReplaceNode(node.Name), "replace", baseline: node.Placements);
+                }
+
                 continue;
             }
 
@@ -468,9 +473,14 @@ public sealed partial class SchedulerLoop
         return Task.CompletedTask;
     }
 
-    /// <summary>When a lost node that should run is replaced elsewhere (its cluster's replace_after), or null: no replacement is due.</summary>
+    /// <summary>
+    /// When a lost node that should run is replaced elsewhere (its cluster's replace_after), or null: no replacement is
+    /// due. Lost: its task is unreachable, or it has no task and its reservation's agent is lost (TasklessNodesLost).
+    /// </summary>
     private DateTimeOffset? ReplaceDue(NodeRecord node) =>
-        node is { Phase: NodePhase.Lost, Goal: NodeGoal.Run, LostSince: { } since } && _clusters.TryGetValue(node.Cluster, out var cluster)
+        node is { Goal: NodeGoal.Run, LostSince: { } since }
+        && (node.Phase == NodePhase.Lost || node is { Phase: NodePhase.Pending or NodePhase.Stopped, Reservation: not null })
+        && _clusters.TryGetValue(node.Cluster, out var cluster)
             ? since + cluster.Spec.ReplaceAfterOrDefault()
             : null;
 
@@ -548,6 +558,7 @@ public sealed partial class SchedulerLoop
 
     private string Waiting(NodeRecord node, ClusterRecord cluster) => node.Phase switch
     {
+        NodePhase.Pending or NodePhase.Stopped when node.LostSince is not null => $"its agent {node.Hostname ?? node.AgentId} is lost since {node.LostSince:O}; replaced after {Drover.Mesos.MesosDuration.Format(cluster.Spec.ReplaceAfterOrDefault())}",
         NodePhase.Pending when node.NotBefore > Now => $"relaunch backoff until {node.NotBefore:O}",
         NodePhase.Pending when node.Reservation is not null => $"reserved on {node.Hostname ?? node.AgentId}, not launched yet",
         NodePhase.Pending => "waiting for an offer that fits",

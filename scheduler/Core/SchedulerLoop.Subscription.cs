@@ -308,6 +308,36 @@ public sealed partial class SchedulerLoop
             // back (an offer from it), its tasks are reconciled: one whose node moved meanwhile is killed.
             Log.Warning($"agent {agent.Value} is lost");
             _lostAgents.Add(agent.Value);
+            TasklessNodesLost(agent.Value);
+        }
+    }
+
+    /// <summary>
+    /// Nodes that hold a reservation on the lost agent but no task there (reserved and not launched yet, or stopped and
+    /// waiting to relaunch in place) hear of it from no task status: they count as lost from now, so that replace_after
+    /// applies to them as to a node whose task went unreachable (ReplaceDue); an offer from the agent takes it back.
+    /// </summary>
+    private void TasklessNodesLost(string agent)
+    {
+        foreach (var node in _nodes.Values.Where(n => n.AgentId == agent && n.Reservation is not null && n.LostSince is null
+            && n is { Goal: NodeGoal.Run, Phase: NodePhase.Pending or NodePhase.Stopped }).ToList())
+        {
+            Log.Warning($"its agent {node.Hostname ?? agent} is lost and it has no task there: replaced after replace_after unless the agent comes back", Subject(node));
+            Save(node with { LostSince = Now, Message = $"its agent {node.Hostname ?? agent} is lost (no task there)" });
+        }
+    }
+
+    /// <summary>Task-less nodes counted lost with their agent are not any more once it offers again (after a failover too).</summary>
+    private void TasklessNodesBack(IReadOnlyList<Offer> offers)
+    {
+        var lost = _nodes.Values.Where(n => n.LostSince is not null && n.Phase is NodePhase.Pending or NodePhase.Stopped).ToList();
+        foreach (var node in lost)
+        {
+            if (offers.FirstOrDefault(o => o.AgentId.Value == node.AgentId) is { } offer)
+            {
+                Log.Info($"its agent {offer.Hostname} is back", Subject(node));
+                Save(node with { LostSince = null, Message = $"its agent {offer.Hostname} is back" });
+            }
         }
     }
 

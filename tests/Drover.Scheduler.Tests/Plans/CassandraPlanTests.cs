@@ -115,6 +115,57 @@ public class CassandraPlanTests
     }
 
     [Fact]
+    public async Task ReservedSeed_ItsAgentLost_IsPlacedAfreshAfterReplaceAfter_InItsTurn()
+    {
+        await using var h = await StartedAsync(5, m => m.HoldLaunches = true);
+        Assert.True((await h.PutAsync(Ring(count: 3) with { ReplaceAfter = "10mins" })).IsOk);
+        await h.DriveAsync(_ => Launches(h.Master).Count == 1, "ring-0 launched", forceOffers: true);
+        var lostAgent = Node(h.Snapshot, "ring", "ring-2").AgentId!;
+
+        // ring-2 holds a reservation and no task: no status will say its agent is gone; the FAILURE event does.
+        h.Master.Partition(lostAgent);
+        await h.SettleAsync();
+        Assert.NotNull(Node(h.Snapshot, "ring", "ring-2").LostSince);
+        Assert.Contains("is lost", Node(h.Snapshot, "ring", "ring-2").Message, StringComparison.Ordinal);
+
+        await h.AdvanceAsync(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        var replaced = Node(h.Snapshot, "ring", "ring-2");
+        Assert.Equal((NodePhase.Pending, null, null), (replaced.Phase, replaced.AgentId, replaced.PersistenceId));
+        // No recovery step launches it out of turn: it never ran, so the deploy plan places it when its step comes.
+        Assert.DoesNotContain(Plan(h.Snapshot, "ring", "recovery")?.Phases.SelectMany(p => p.Steps) ?? [], s => s.Node == "ring-2");
+
+        foreach (var (task, next) in new[] { ("ring.ring-0.1", 2), ("ring.ring-1.1", 3) })
+        {
+            h.Master.Update(Task(h.Master, task), TaskState.TaskRunning, healthy: true);
+            await h.DriveAsync(_ => Launches(h.Master).Count == next, $"launch {next}", forceOffers: true);
+        }
+
+        Assert.Equal(["ring.ring-0.1", "ring.ring-1.1", "ring.ring-2.1"], Launches(h.Master));
+        Assert.NotEqual(lostAgent, Node(h.Snapshot, "ring", "ring-2").AgentId);
+    }
+
+    [Fact]
+    public async Task ReservedSeed_ItsAgentLostThenBack_KeepsItsReservation()
+    {
+        await using var h = await StartedAsync(5, m => m.HoldLaunches = true);
+        Assert.True((await h.PutAsync(Ring(count: 3) with { ReplaceAfter = "10mins" })).IsOk);
+        await h.DriveAsync(_ => Launches(h.Master).Count == 1, "ring-0 launched", forceOffers: true);
+        var before = Node(h.Snapshot, "ring", "ring-2");
+
+        h.Master.Partition(before.AgentId!);
+        await h.SettleAsync();
+        Assert.NotNull(Node(h.Snapshot, "ring", "ring-2").LostSince);
+        h.Master.Heal(before.AgentId!);
+        h.Master.OfferAll(force: true);
+        await h.SettleAsync();
+        Assert.Null(Node(h.Snapshot, "ring", "ring-2").LostSince);
+
+        await h.AdvanceAsync(TimeSpan.FromMinutes(11));
+        var after = Node(h.Snapshot, "ring", "ring-2");
+        Assert.Equal((before.AgentId, before.PersistenceId, NodePhase.Pending), (after.AgentId, after.PersistenceId, after.Phase));
+    }
+
+    [Fact]
     public async Task Repair_RoundsOneNodeAtATime_PrimaryRange_RetriedOnFailure_LastResultPerNode_WithinGcGrace()
     {
         await using var h = await StartedAsync(3, m =>
