@@ -141,7 +141,9 @@ internal sealed class HelperProcess
         }
         catch (IOException e)
         {
-            throw Break(new JmxHelperFailedException($"the JMX helper (pid {Pid}) stopped reading its stdin: {e.Message}{StderrSuffix()}", e));
+            // EPIPE: the helper has gone (a write can beat the reader to its end of output); say how it ended.
+            var how = await HowItEndedAsync(e.Message).ConfigureAwait(false);
+            throw Break(new JmxHelperFailedException($"the JMX helper (pid {Pid}) stopped reading its stdin: {how}{StderrSuffix()}", e));
         }
         catch (ObjectDisposedException e)
         {
@@ -316,19 +318,24 @@ internal sealed class HelperProcess
 
     private void OnEndOfOutput(int unterminated)
     {
-        // The helper closes stdout only by exiting: report how it exited (the reaper may need a moment).
-        string how;
-        try
-        {
-            how = _exited.Wait(TimeSpan.FromSeconds(5)) ? _exited.Result.Describe() : "closed its output";
-        }
-        catch (AggregateException)
-        {
-            how = "closed its output";
-        }
-
+        // The helper closes stdout only by exiting: report how it exited. Blocking is fine on this reader thread.
+        var how = HowItEndedAsync("closed its output").GetAwaiter().GetResult();
         var cut = unterminated > 0 ? $" in the middle of a line ({unterminated} bytes)" : "";
         Break(new JmxHelperFailedException($"the JMX helper (pid {Pid}) {how}{cut}{StderrSuffix()}"));
+    }
+
+    /// <summary>How the helper ended ("killed by SIGKILL", "exited with code 1") once the reaper knows, which may take a
+    /// moment after its pipes close; <paramref name="otherwise"/> if it does not within 5 s.</summary>
+    private async Task<string> HowItEndedAsync(string otherwise)
+    {
+        try
+        {
+            return (await _exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)).Describe();
+        }
+        catch (TimeoutException)
+        {
+            return otherwise;
+        }
     }
 
     private void ReadStderr()
