@@ -18,13 +18,14 @@
 #                                   and one operation of its own (ring: a repair round; riak: ringready on a member;
 #                                   drill: a 250 MB dataset; quobyte: the README's four curl lines).
 # Ports: DROVER_DEMO_ZK_PORT (2181), DROVER_DEMO_MASTER_PORT (5050), DROVER_DEMO_API_PORT (8090), agents' services on
-# 31000-31299. Logs and state: artifacts/demo/.
+# DROVER_DEMO_PORTS (31000-31299, split between the agents). Logs and state: artifacts/demo/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/artifacts/demo"
 zk_port=${DROVER_DEMO_ZK_PORT:-2181}
 master_port=${DROVER_DEMO_MASTER_PORT:-5050}
 api_port=${DROVER_DEMO_API_PORT:-8090}
+service_ports=${DROVER_DEMO_PORTS:-31000-31299}
 framework=demo
 bin="$root/packaging/demo/bin/Release/net10.0"
 
@@ -130,7 +131,7 @@ start zookeeper java -Xmx256m -XX:+UseSerialGC -cp /usr/share/java/zookeeper.jar
 wait_for zk_ok 60 zookeeper "ZooKeeper"
 
 say "the local Mesos (emulated master and $agents agents) on 127.0.0.1:$master_port, registered in ZooKeeper"
-start mesos dotnet "$bin/drover-local-mesos.dll" --agents "$agents" --executor "$executor" --ports 31000-31299 --split-ports \
+start mesos dotnet "$bin/drover-local-mesos.dll" --agents "$agents" --executor "$executor" --ports "$service_ports" --split-ports \
   --listen "127.0.0.1:$master_port" --zk "zk://127.0.0.1:$zk_port/mesos" --work-dir "$demo/mesos"
 wait_for "grep -q 'registered in ZooKeeper' '$demo/mesos.log'" 60 mesos "local Mesos"
 sed -n '1,/^state:/p' "$demo/mesos.log"

@@ -2,7 +2,7 @@
 # the local Mesos and drover-scheduler and written artifacts/demo/<name>.json (packaging/examples/<name>.json with the
 # changes it printed). Each function creates the cluster, follows its deploy plan to the end, shows the plan and the
 # kind's service view, and runs one operation of the kind; any failure ends the demo with a non-zero status.
-# Uses from demo.sh: say, fail, drover, $demo, $root, $api_port.
+# Uses from demo.sh: say, fail, drover, $demo, $root, $bin, $api_port.
 
 api="http://127.0.0.1:$api_port"
 
@@ -16,11 +16,21 @@ wait_json() { # path, condition, seconds, what
   done
 }
 
+# The CLI with a deadline: a plan that never ends (a node that cannot start is relaunched again and again) ends the
+# demo after $1 seconds instead of keeping it waiting.
+drover_within() { # seconds, drover arguments...
+  local seconds=$1 status=0
+  shift
+  DROVER_URL="http://127.0.0.1:$api_port" timeout "$seconds" dotnet "$bin/drover.dll" "$@" || status=$?
+  [ "$status" -ne 124 ] || { tail -n 30 "$demo/scheduler.log" >&2; fail "drover $* did not end within $seconds s (scheduler log: $demo/scheduler.log)"; }
+  [ "$status" -eq 0 ] || fail "drover $* failed (exit $status; scheduler log: $demo/scheduler.log)"
+}
+
 # Creates the cluster of artifacts/demo/<name>.json and follows its deploy plan until it is complete (the CLI exits 1
 # if the plan ends in ERROR or is interrupted).
 create_and_deploy() { # name
   say "drover clusters create -f artifacts/demo/$1.json --watch   (packaging/examples/$1.json, but for the fields above)"
-  drover clusters create -f "$demo/$1.json" --watch
+  drover_within 180 clusters create -f "$demo/$1.json" --watch
   say "drover plans show $1 deploy"
   drover plans show "$1" deploy
 }
@@ -36,10 +46,8 @@ example_ring() {
   wait_json /v1/clusters/ring/service \
     "j['cassandra']['repair']['rounds'] >= 1 and all((n.get('last') or {}).get('outcome', '').upper() == 'SUCCEEDED' for n in j['cassandra']['repair']['nodes']) and len(j['cassandra']['repair']['nodes']) == 5" \
     120 "repair round with every node SUCCEEDED"
-  say "drover plans show ring repair"
+  say "drover plans show ring repair   (each node's run and its result; drover service ring has them too, with the history)"
   drover plans show ring repair
-  say "drover service ring   (each node's last repair)"
-  drover service ring
 }
 
 # Riak: three nodes, one per agent, each joined to a member, one cluster plan + commit, ringready before the plan is
@@ -60,7 +68,7 @@ example_drill() {
   drover dataset drill 250
   wait_json /v1/clusters/drill/service "len(j['drill']['drillbits']) == 3" 60 "three drillbits in the service view"
   say "drover plans show drill deploy --watch   (until the scale-up is complete)"
-  drover plans show drill deploy --watch
+  drover_within 120 plans show drill deploy --watch
   wait_json /v1/clusters/drill "sum(1 for n in j['nodes'] if n.get('healthy')) == 3" 60 "three healthy drillbits"
   say "drover service drill   (the drillbits' user ports, as registered in ZooKeeper)"
   drover service drill
