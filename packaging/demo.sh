@@ -66,7 +66,8 @@ wait_for() { # command, seconds, log, what
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-zk_ok() { exec 3<>"/dev/tcp/127.0.0.1/$zk_port" && echo ruok >&3 && grep -q imok <&3; }
+# ZooKeeper's ruok, in a shell of its own with a deadline: a server still starting may accept and never answer.
+zk_ok() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && echo ruok >&3 && grep -q imok <&3' zk_ok "$zk_port"; }
 drover() { DROVER_URL="http://127.0.0.1:$api_port" dotnet "$bin/drover.dll" "$@"; }
 
 example=""
