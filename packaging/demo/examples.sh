@@ -67,10 +67,11 @@ example_drill() {
   say "drover dataset drill 250   (ceil(250 / qsf_mb 100) = 3 drillbits)"
   drover dataset drill 250
   wait_json /v1/clusters/drill/service "len(j['drill']['drillbits']) == 3" 60 "three drillbits in the service view"
-  say "drover plans show drill deploy --watch   (until the scale-up is complete)"
+  say "drover plans show drill deploy --watch   (until the scale-up is complete: the two started at once)"
   drover_within 120 plans show drill deploy --watch
+  drover plans show drill deploy
   wait_json /v1/clusters/drill "sum(1 for n in j['nodes'] if n.get('healthy')) == 3" 60 "three healthy drillbits"
-  say "drover service drill   (the drillbits' user ports, as registered in ZooKeeper)"
+  say "drover service drill   (the drillbits' user ports; healthy = REST status up and registered in ZooKeeper under /drill/drill)"
   drover service drill
   say "drover nodes list drill"
   drover nodes list drill
