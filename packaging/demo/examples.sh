@@ -89,7 +89,8 @@ example_quobyte() {
   curl_line() { # the README's line, <scheduler> replaced
     typed=${1//<scheduler>/127.0.0.1:$api_port}
     say "$1   (as typed: $typed)"
-    sh -c "$typed"
+    # curl's progress meter (on stderr when its output is not a terminal) is shown only if the line fails.
+    sh -c "$typed" 2>"$demo/curl.err" || { cat "$demo/curl.err" >&2; fail "$typed failed"; }
     echo
   }
   curl_line "${lines[0]}"
