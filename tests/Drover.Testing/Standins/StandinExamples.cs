@@ -76,7 +76,7 @@ public static class StandinExamples
         string agentResources = LocalMesosOptions.DefaultAgentResources,
         string hostnamePattern = "127.0.1.{i1}")
     {
-        var spec = JsonNode.Parse(exampleJson)?.AsObject() ?? throw new ArgumentException("the example is not a JSON object", nameof(exampleJson));
+        var spec = JsonNode.Parse(exampleJson) as JsonObject ?? throw new ArgumentException("the example is not a JSON object", nameof(exampleJson));
         var changes = new List<ExampleChange>();
         var service = spec["service"]?.AsObject() ?? throw new ArgumentException($"{name}: the example has no service section", nameof(exampleJson));
         Set(service, "install_dir", installDir, "service.install_dir", "the stand-in installation, laid out by tests/Drover.Testing/Standins", changes);
