@@ -123,6 +123,7 @@ if [ -n "$example" ]; then
   rm -rf "$demo/standins/$example"
   dotnet "$bin/Drover.Demo.dll" standin "$example" "$demo/standins/$example" "$demo/$example.json" | tee "$demo/standin.txt"
   agents=$(sed -n 's/^agents: //p' "$demo/standin.txt")
+  [ -n "$agents" ] || fail "the stand-in's preparation did not say how many agents the example needs"
 fi
 
 began=$SECONDS
