@@ -17,11 +17,12 @@ wait_json() { # path, condition, seconds, what
 }
 
 # The CLI with a deadline: a plan that never ends (a node that cannot start is relaunched again and again) ends the
-# demo after $1 seconds instead of keeping it waiting.
+# demo after $1 seconds instead of keeping it waiting (--foreground: on a terminal the CLI stays in its process group,
+# so its live view and Ctrl-C work as without the deadline).
 drover_within() { # seconds, drover arguments...
   local seconds=$1 status=0
   shift
-  DROVER_URL="http://127.0.0.1:$api_port" timeout "$seconds" dotnet "$bin/drover.dll" "$@" || status=$?
+  DROVER_URL="http://127.0.0.1:$api_port" timeout --foreground "$seconds" dotnet "$bin/drover.dll" "$@" || status=$?
   [ "$status" -ne 124 ] || { tail -n 30 "$demo/scheduler.log" >&2; fail "drover $* did not end within $seconds s (scheduler log: $demo/scheduler.log)"; }
   [ "$status" -eq 0 ] || fail "drover $* failed (exit $status; scheduler log: $demo/scheduler.log)"
 }
