@@ -8,14 +8,24 @@
 #   bash packaging/demo.sh stop     stop all of it (also done first by every start: running it twice is fine).
 #   bash packaging/demo.sh --once   start, show, stop: the whole demo as one command that ends.
 #   bash packaging/demo.sh executor the executor alone under the agent emulator (the earlier demo).
+#   bash packaging/demo.sh --example <ring|riak|drill|quobyte> [--once]
+#                                   the kind's README example (packaging/examples/<name>.json) on the stand-ins the
+#                                   end-to-end tests use (tests/Drover.Testing/Standins), installed under
+#                                   artifacts/demo/standins/<name>: the example is rewritten only where a real
+#                                   installation decides (install_dir, Quobyte's hosts), where a schedule would wait
+#                                   minutes (health checks, Cassandra's bootstrap gap) or where the agents could not
+#                                   hold its resources; every change is printed. Then its deploy plan, its service view
+#                                   and one operation of its own (ring: a repair round; riak: ringready on a member;
+#                                   drill: a 250 MB dataset; quobyte: the README's four curl lines).
 # Ports: DROVER_DEMO_ZK_PORT (2181), DROVER_DEMO_MASTER_PORT (5050), DROVER_DEMO_API_PORT (8090), agents' services on
-# 31000-31299. Logs and state: artifacts/demo/.
+# DROVER_DEMO_PORTS (31000-31299, split between the agents). Logs and state: artifacts/demo/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/artifacts/demo"
 zk_port=${DROVER_DEMO_ZK_PORT:-2181}
 master_port=${DROVER_DEMO_MASTER_PORT:-5050}
 api_port=${DROVER_DEMO_API_PORT:-8090}
+service_ports=${DROVER_DEMO_PORTS:-31000-31299}
 framework=demo
 bin="$root/packaging/demo/bin/Release/net10.0"
 
@@ -56,24 +66,34 @@ wait_for() { # command, seconds, log, what
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-zk_ok() { exec 3<>"/dev/tcp/127.0.0.1/$zk_port" && echo ruok >&3 && grep -q imok <&3; }
+# ZooKeeper's ruok, in a shell of its own with a deadline: a server still starting may accept and never answer.
+zk_ok() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && echo ruok >&3 && grep -q imok <&3' zk_ok "$zk_port"; }
 drover() { DROVER_URL="http://127.0.0.1:$api_port" dotnet "$bin/drover.dll" "$@"; }
 
+example=""
+once=""
 case "${1:-}" in
   stop) stop; exit 0 ;;
   executor)
     bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev openjdk-17-jdk-headless erlang-base
     binary=$(bash "$root/packaging/publish-executor.sh" "$root/artifacts/executor" | head -n1)
     exec dotnet run -c Release --project "$root/packaging/demo" -- "$binary" ;;
-  ""|--once) ;;
-  *) fail "usage: bash packaging/demo.sh [stop|--once|executor]" ;;
+  ""|--once) once=${1:-} ;;
+  --example)
+    example=${2:-}
+    case "$example" in ring|riak|drill|quobyte) ;; *) fail "--example: one of ring, riak, drill, quobyte (packaging/examples/<name>.json)" ;; esac
+    case "${3:-}" in ""|--once) once=${3:-} ;; *) fail "usage: bash packaging/demo.sh --example <ring|riak|drill|quobyte> [--once]" ;; esac
+    [ $# -le 3 ] || fail "usage: bash packaging/demo.sh --example <ring|riak|drill|quobyte> [--once]" ;;
+  *) fail "usage: bash packaging/demo.sh [stop|--once|executor|--example <ring|riak|drill|quobyte> [--once]]" ;;
 esac
 
 mkdir -p "$demo"
 stop
 # Native AOT links with the system C toolchain and zlib; the executor's tarball carries a JMX helper built with the
 # JDK; ZooKeeper is Debian's (run from its jars, as the tests do); the sample service is Python's http.server.
-bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev openjdk-17-jdk-headless erlang-base zookeeper python3
+# The examples' stand-ins: Cassandra's and Drill's are Java (compiled here with javac), Riak's real Erlang nodes,
+# Quobyte's python3; the Quobyte example's operations are curl lines.
+bash "$root/packaging/prerequisites.sh" gcc libc6-dev zlib1g-dev openjdk-17-jdk-headless erlang-base zookeeper python3 ${example:+curl}
 for port in "$zk_port" "$master_port" "$api_port"; do
   port_free "$port" || fail "127.0.0.1:$port is in use (another ZooKeeper, Mesos or scheduler?): set DROVER_DEMO_ZK_PORT, DROVER_DEMO_MASTER_PORT or DROVER_DEMO_API_PORT"
 done
@@ -97,13 +117,23 @@ admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr
 EOF
 
+agents=3
+if [ -n "$example" ]; then
+  say "the $example stand-in and packaging/examples/$example.json rewritten for it"
+  rm -rf "$demo/standins/$example"
+  dotnet "$bin/Drover.Demo.dll" standin "$example" "$demo/standins/$example" "$demo/$example.json" | tee "$demo/standin.txt"
+  agents=$(sed -n 's/^agents: //p' "$demo/standin.txt")
+  [ -n "$agents" ] || fail "the stand-in's preparation did not say how many agents the example needs"
+fi
+
+began=$SECONDS
 say "ZooKeeper on 127.0.0.1:$zk_port"
 start zookeeper java -Xmx256m -XX:+UseSerialGC -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-simple.jar \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$demo/zookeeper/zoo.cfg"
 wait_for zk_ok 60 zookeeper "ZooKeeper"
 
-say "the local Mesos (emulated master and 3 agents) on 127.0.0.1:$master_port, registered in ZooKeeper"
-start mesos dotnet "$bin/drover-local-mesos.dll" --agents 3 --executor "$executor" --ports 31000-31299 --split-ports \
+say "the local Mesos (emulated master and $agents agents) on 127.0.0.1:$master_port, registered in ZooKeeper"
+start mesos dotnet "$bin/drover-local-mesos.dll" --agents "$agents" --executor "$executor" --ports "$service_ports" --split-ports \
   --listen "127.0.0.1:$master_port" --zk "zk://127.0.0.1:$zk_port/mesos" --work-dir "$demo/mesos"
 wait_for "grep -q 'registered in ZooKeeper' '$demo/mesos.log'" 60 mesos "local Mesos"
 sed -n '1,/^state:/p' "$demo/mesos.log"
@@ -114,6 +144,25 @@ start scheduler dotnet "$bin/drover-scheduler.dll" run --master "zk://127.0.0.1:
   --webui-url "http://127.0.0.1:$api_port/"
 wait_for "drover status | grep -q SUBSCRIBED" 90 scheduler "subscribed scheduler"
 drover status
+
+if [ -n "$example" ]; then
+  . "$root/packaging/demo/examples.sh"
+  "example_$example"
+  say "the $example example ran in $((SECONDS - began)) s (from ZooKeeper's start; the builds before it not counted)"
+  if [ -n "$once" ]; then
+    say "stopping (--once)"
+    stop
+    exit 0
+  fi
+  cat <<EOF
+
+Running in the background (logs in artifacts/demo/, the stand-in in artifacts/demo/standins/$example):
+  web console   http://127.0.0.1:$api_port/
+  the CLI       DROVER_URL=http://127.0.0.1:$api_port dotnet $bin/drover.dll service $example
+Stop everything with: bash packaging/demo.sh stop
+EOF
+  exit 0
+fi
 
 say "drover clusters create -f packaging/examples/web.json --watch"
 drover clusters create -f "$root/packaging/examples/web.json" --watch
@@ -127,7 +176,7 @@ first=$(drover endpoints web --port http | head -n1)
 say "the first node ($first) answers on http://127.0.0.1:${first##*:}/"
 python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().strip())" "http://127.0.0.1:${first##*:}/"
 
-if [ "${1:-}" = "--once" ]; then
+if [ -n "$once" ]; then
   say "stopping (--once)"
   stop
   exit 0

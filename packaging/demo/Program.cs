@@ -6,6 +6,12 @@ using Drover.Mesos.V1;
 // (the one the tests use) plays the Mesos agent's executor API, launches the published
 // executor binary in a sandbox with the MESOS_* environment a real agent sets, sends it a
 // task, and prints every status update the executor sends as it arrives.
+// `Drover.Demo standin ...` is packaging/demo.sh --example's first step instead (StandinDemo.cs).
+
+if (args is ["standin", .. var rest])
+{
+    return await StandinDemo.RunAsync(rest);
+}
 
 if (args.Length != 1 || !File.Exists(args[0]))
 {

@@ -43,20 +43,28 @@ public sealed class CassandraStandin
         }
     }
 
-    private static async Task<CassandraStandin> BuildAsync(RunTool run)
+    private static Task<CassandraStandin> BuildAsync(RunTool run) =>
+        LayOutAsync(run, Path.Combine(Path.GetTempPath(), $"drover-cassandra-standin-{Environment.UserName}-{Hash(Sources)}"));
+
+    private static string[] Sources =>
+    [
+        RepositoryFiles.PathOf("tests/Drover.Testing/Standins/Cassandra/FakeCassandra.java"),
+        RepositoryFiles.PathOf("tests/Drover.Testing/Standins/Cassandra/FakeNodetool.java"),
+    ];
+
+    /// <summary>
+    /// Lays the install out at <paramref name="installDir"/> (the tests' shared one, or the demo's under artifacts/):
+    /// the classes compiled unless that directory has them already, the scripts and conf written every time.
+    /// </summary>
+    public static async Task<CassandraStandin> LayOutAsync(RunTool run, string installDir)
     {
-        string[] sources =
-        [
-            RepositoryFiles.PathOf("tests/Drover.Testing/Standins/Cassandra/FakeCassandra.java"),
-            RepositoryFiles.PathOf("tests/Drover.Testing/Standins/Cassandra/FakeNodetool.java"),
-        ];
-        var hash = Hash(sources);
-        var installDir = Path.Combine(Path.GetTempPath(), $"drover-cassandra-standin-{Environment.UserName}-{hash}");
+        ArgumentNullException.ThrowIfNull(run);
+        var sources = Sources;
         var classes = Path.Combine(installDir, "lib", "fake-cassandra");
         if (!File.Exists(Path.Combine(classes, "FakeNodetool.class")))
         {
-            // Compile beside, then rename: concurrent test processes never see half a directory.
-            var staging = Path.Combine(Path.GetTempPath(), $"drover-cassandra-classes-{Guid.NewGuid():N}");
+            // Compile beside (same file system), then rename: concurrent test processes never see half a directory.
+            var staging = Path.Combine(installDir, "lib", $"fake-cassandra-{Guid.NewGuid():N}");
             Directory.CreateDirectory(staging);
             var result = await run("javac", ["javac", "--release", "11", "-encoding", "UTF-8", "-d", staging, .. sources], staging, TimeSpan.FromMinutes(2));
             if (result.ExitCode != 0)
@@ -64,7 +72,6 @@ public sealed class CassandraStandin
                 throw new InvalidOperationException($"javac of the Cassandra stand-in failed ({result.ExitCode}): {result.Output}");
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(classes)!);
             try
             {
                 Directory.Move(staging, classes);

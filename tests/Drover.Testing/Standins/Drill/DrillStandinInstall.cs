@@ -28,10 +28,11 @@ public sealed class DrillStandinInstall : IDisposable
 
     public string DrillbitScript => Path.Combine(InstallDir, "bin", "drillbit.sh");
 
-    public static DrillStandinInstall Create()
+    /// <summary>Writes the install in a new temporary directory, or in <paramref name="directory"/> (created if missing).</summary>
+    public static DrillStandinInstall Create(string? directory = null)
     {
         var classes = Classes.Value;
-        var directory = Directory.CreateTempSubdirectory("drover-drill-install-").FullName;
+        directory = directory is null ? Directory.CreateTempSubdirectory("drover-drill-install-").FullName : Directory.CreateDirectory(directory).FullName;
         var bin = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
         var script = Path.Combine(bin, "drillbit.sh");
         File.WriteAllText(script, $$"""

@@ -21,7 +21,8 @@ public sealed class QuobyteStandinInstall : IDisposable
     /// <summary>What NodeSpec.install_dir should say.</summary>
     public string InstallDir { get; }
 
-    public static QuobyteStandinInstall Create()
+    /// <summary>Writes the install in a new temporary directory, or in <paramref name="directory"/> (created if missing).</summary>
+    public static QuobyteStandinInstall Create(string? directory = null)
     {
         var script = Path.Combine(SourceDirectory(), "quobyte_standin.py");
         if (!File.Exists(script))
@@ -29,7 +30,7 @@ public sealed class QuobyteStandinInstall : IDisposable
             throw new FileNotFoundException($"The Quobyte stand-in is not beside its fixture (looked for {script}).", script);
         }
 
-        var directory = Directory.CreateTempSubdirectory("drover-quobyte-install-").FullName;
+        directory = directory is null ? Directory.CreateTempSubdirectory("drover-quobyte-install-").FullName : Directory.CreateDirectory(directory).FullName;
         var bin = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
         foreach (var service in Services)
         {

@@ -36,15 +36,18 @@ public sealed class RiakStandinInstall : IDisposable
 
     public string RiakAdminScript => Path.Combine(Directory, "bin", "riak-admin");
 
-    /// <summary>Writes a stand-in install; without riak-admin it looks like Riak 3, whose admin commands are `riak admin`.</summary>
-    public static RiakStandinInstall Create(bool withRiakAdmin = true, string erl = DefaultErl)
+    /// <summary>
+    /// Writes a stand-in install in a new temporary directory, or in <paramref name="directory"/> (created if missing);
+    /// without riak-admin it looks like Riak 3, whose admin commands are `riak admin`.
+    /// </summary>
+    public static RiakStandinInstall Create(bool withRiakAdmin = true, string erl = DefaultErl, string? directory = null)
     {
         if (!File.Exists(erl))
         {
             throw new InvalidOperationException($"the Riak stand-in needs Erlang/OTP's erl at {erl} (Debian package erlang-base)");
         }
 
-        var directory = System.IO.Directory.CreateTempSubdirectory("drover-riak-standin-").FullName;
+        directory = directory is null ? System.IO.Directory.CreateTempSubdirectory("drover-riak-standin-").FullName : System.IO.Directory.CreateDirectory(directory).FullName;
         var install = new RiakStandinInstall(directory);
         const UnixFileMode Script = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
