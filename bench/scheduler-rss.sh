@@ -6,6 +6,7 @@
 # Usage: bash bench/scheduler-rss.sh        (publishes what it needs into artifacts/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/packaging/lib/zookeeper.sh"
 out="$root/artifacts/bench-scheduler-rss"
 published=$(bash "$root/packaging/publish-executor.sh" "$root/artifacts/executor")
 executor=$(sed -n 1p <<<"$published"); tarball=$(sed -n 2p <<<"$published")
@@ -15,15 +16,8 @@ bin="$root/packaging/demo/bin/Release/net10.0"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 zk=$(free_port); master=$(free_port); api_aot=$(free_port); api_jit=$(free_port)
 
-rm -rf "$out"; mkdir -p "$out/zookeeper/data"
-cat > "$out/zookeeper/zoo.cfg" <<CFG
-tickTime=500
-dataDir=$out/zookeeper/data
-clientPort=$zk
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=ruok
-CFG
+rm -rf "$out"; mkdir -p "$out"
+zk_config=$(zookeeper_config "$out/zookeeper" "$zk")
 # Each program in a session of its own, stopped as a group at the end (the local Mesos takes its executors with it).
 groups=()
 stop() { for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done; sleep 3; for g in "${groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done; }
@@ -31,8 +25,7 @@ trap stop EXIT
 start() { local name=$1; shift; setsid "$@" >"$out/$name.log" 2>&1 < /dev/null & groups+=($!); }
 until_ok() { local deadline=$((SECONDS + 90)); until eval "$1" >/dev/null 2>&1; do [ $SECONDS -lt $deadline ] || { echo "timed out: $1" >&2; exit 1; }; sleep 0.5; done; }
 
-start zookeeper java -Xmx256m -XX:+UseSerialGC -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-simple.jar \
-  org.apache.zookeeper.server.quorum.QuorumPeerMain "$out/zookeeper/zoo.cfg"
+start zookeeper bash -c '. "$1"; zookeeper_run "$2"' zookeeper "$root/packaging/lib/zookeeper.sh" "$zk_config"
 until_ok "(exec 3<>/dev/tcp/127.0.0.1/$zk && echo ruok >&3 && grep -q imok <&3)"
 start mesos dotnet "$bin/drover-local-mesos.dll" --agents 3 --executor "$executor" --ports 31000-31999 --split-ports \
   --listen "127.0.0.1:$master" --zk "zk://127.0.0.1:$zk/mesos" --work-dir "$out/mesos"

@@ -21,6 +21,7 @@
 # DROVER_DEMO_PORTS (31000-31299, split between the agents). Logs and state: artifacts/demo/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/packaging/lib/zookeeper.sh"
 demo="$root/artifacts/demo"
 zk_port=${DROVER_DEMO_ZK_PORT:-2181}
 master_port=${DROVER_DEMO_MASTER_PORT:-5050}
@@ -107,15 +108,7 @@ dotnet build "$root/packaging/demo/Drover.Demo.csproj" -c Release -nologo -v qui
 
 # A fresh start every time: the previous run's ZooKeeper data and agents' work directories are gone with it.
 rm -rf "$demo/zookeeper" "$demo/mesos"
-mkdir -p "$demo/zookeeper/data"
-cat > "$demo/zookeeper/zoo.cfg" <<EOF
-tickTime=500
-dataDir=$demo/zookeeper/data
-clientPort=$zk_port
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=ruok,srvr
-EOF
+zk_config=$(zookeeper_config "$demo/zookeeper" "$zk_port")
 
 agents=3
 if [ -n "$example" ]; then
@@ -128,8 +121,7 @@ fi
 
 began=$SECONDS
 say "ZooKeeper on 127.0.0.1:$zk_port"
-start zookeeper java -Xmx256m -XX:+UseSerialGC -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-simple.jar \
-  org.apache.zookeeper.server.quorum.QuorumPeerMain "$demo/zookeeper/zoo.cfg"
+start zookeeper bash -c '. "$1"; zookeeper_run "$2"' zookeeper "$root/packaging/lib/zookeeper.sh" "$zk_config"
 wait_for zk_ok 60 zookeeper "ZooKeeper"
 
 say "the local Mesos (emulated master and $agents agents) on 127.0.0.1:$master_port, registered in ZooKeeper"
