@@ -185,6 +185,26 @@ public sealed class FakeHelperTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task HelperGoneBeforeTheNextWrite_TheWriteSaysHowItEnded()
+    {
+        // Answers one request after closing its stdin, then exits 3 while a child keeps its stdout open: the next
+        // request's write fails (EPIPE) before the reader can see the end of the output, and must still say why.
+        var script = "read -r request; exec 0<&-; printf '%s\\n' '{\"id\":1,\"ok\":true}'; sleep 5 & exit 3";
+        await using var helper = new JmxHelper(new JmxHelperOptions
+        {
+            Executable = "/bin/sh",
+            Arguments = ["sh", "-c", script],
+            Environment = Tools.CurrentEnvironment(),
+            RequestTimeout = Timeout,
+        });
+        await helper.PingAsync();
+
+        var error = await Assert.ThrowsAsync<JmxHelperFailedException>(() => helper.PingAsync());
+
+        Assert.Contains("stopped reading its stdin: exited with code 3", error.Message, StringComparison.Ordinal);
+    }
+
     private JmxHelper Fake(string reply, bool thenExit, int maxLine = JmxHelperOptions.DefaultMaxLineBytes, TimeSpan? timeout = null, TimeSpan? backoff = null) =>
         FakeBytes(Encoding.UTF8.GetBytes(reply), thenExit, maxLine, timeout, backoff);
 
