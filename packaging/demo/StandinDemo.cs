@@ -25,7 +25,10 @@ internal static class StandinDemo
         Console.WriteLine($"the {name} stand-in installed at {installDir}");
 
         var examplePath = Path.Combine("packaging", "examples", name + ".json");
-        var example = StandinExamples.Rewrite(name, await File.ReadAllTextAsync(RepositoryFiles.PathOf(examplePath)), installDir, agentResources: resources);
+        // The executor's share as drover-scheduler reserves it by default (the demo passes no --executor-* flag).
+        var defaults = new Drover.Scheduler.Configuration.SchedulerOptions { Framework = "demo" };
+        var executor = new ExecutorShare(defaults.ExecutorCpus, defaults.ExecutorMem, defaults.ExecutorDisk);
+        var example = StandinExamples.Rewrite(name, await File.ReadAllTextAsync(RepositoryFiles.PathOf(examplePath)), installDir, executor, agentResources: resources);
         await File.WriteAllTextAsync(specOut, example.Spec + "\n");
         Console.WriteLine($"{examplePath} as the README gives it, but for these {example.Changes.Count} field(s) ({Path.GetRelativePath(RepositoryFiles.Root, specOut)}):");
         foreach (var change in example.Changes)

@@ -189,8 +189,14 @@ public sealed partial class SchedulerLoop
     private void Place(Offer offer, List<Offer.Types.Operation> operations)
     {
         var available = OfferMatcher.Unreserved(offer, _options.Role);
-        foreach (var node in _nodes.Values.Where(n => n.Reservation is null && (WantsLaunch(n) || WantsReservation(n))).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Index).ToList())
+        foreach (var node in _nodes.Values.Where(n => n.Reservation is null).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Index).ToList())
         {
+            var launch = WantsLaunch(node);
+            if (!launch && !WantsReservation(node))
+            {
+                continue;
+            }
+
             if (node.ReplacedFrom == offer.AgentId.Value)
             {
                 continue;
@@ -242,7 +248,6 @@ public sealed partial class SchedulerLoop
                 Created = Now,
             };
             Save(entry);
-            var launch = WantsLaunch(node);
             var placed = (launch ? NextIncarnation(node) : node) with
             {
                 // Placed afresh after running elsewhere (its agent gone): where it was, for the kind to take over from.

@@ -15,6 +15,11 @@ public class StandinExampleTests
 {
     private const string InstallDir = "/srv/demo/standins/x";
 
+    /// <summary>The executor's share as drover-scheduler reserves it by default.</summary>
+    private static readonly ExecutorShare Executor = ExecutorShareOf(new Configuration.SchedulerOptions { Framework = "test" });
+
+    private static ExecutorShare ExecutorShareOf(Configuration.SchedulerOptions options) => new(options.ExecutorCpus, options.ExecutorMem, options.ExecutorDisk);
+
     private static string File(string name) => System.IO.File.ReadAllText(RepositoryFiles.PathOf(Path.Combine("packaging", "examples", name + ".json")));
 
     public static TheoryData<string> Names() => new(StandinExamples.Names);
@@ -23,7 +28,7 @@ public class StandinExampleTests
     [MemberData(nameof(Names))]
     public void Rewritten_IsAcceptedAsTheSchedulerReadsAPut_AndDiffersOnlyWhereItSays(string name)
     {
-        var example = StandinExamples.Rewrite(name, File(name), InstallDir, javaHome: "/opt/jdk");
+        var example = StandinExamples.Rewrite(name, File(name), InstallDir, Executor, javaHome: "/opt/jdk");
 
         var spec = ClusterSpecJson.Parse(example.Spec);
         // Quobyte's example runs nothing until a version is posted: checked as `curl -X POST --data "1.1.5"` makes it.
@@ -44,7 +49,7 @@ public class StandinExampleTests
     [Fact]
     public void Ring_KeepsItsResourcesAndJvmOptions_ShortensTheBootstrapGap_OneAgentPerNode()
     {
-        var example = StandinExamples.Rewrite("ring", File("ring"), InstallDir);
+        var example = StandinExamples.Rewrite("ring", File("ring"), InstallDir, Executor);
         var spec = ClusterSpecJson.Parse(example.Spec);
 
         Assert.Equal(5, example.Agents);
@@ -57,7 +62,7 @@ public class StandinExampleTests
     [Fact]
     public void Quobyte_TheDeviceHostsBecomeTheAgents_AndItsResourcesAreHalvedToFitThem()
     {
-        var example = StandinExamples.Rewrite("quobyte", File("quobyte"), InstallDir);
+        var example = StandinExamples.Rewrite("quobyte", File("quobyte"), InstallDir, Executor);
         var spec = ClusterSpecJson.Parse(example.Spec);
 
         Assert.Equal(3, example.Agents);
@@ -74,7 +79,7 @@ public class StandinExampleTests
     [Fact]
     public void BiggerAgents_HoldQuobyteAsWritten()
     {
-        var example = StandinExamples.Rewrite("quobyte", File("quobyte"), InstallDir, agentResources: "cpus:8;mem:16384;disk:100000");
+        var example = StandinExamples.Rewrite("quobyte", File("quobyte"), InstallDir, Executor, agentResources: "cpus:8;mem:16384;disk:100000");
 
         Assert.DoesNotContain(example.Changes, c => c.Field.Contains("resources", StringComparison.Ordinal));
     }
@@ -83,12 +88,12 @@ public class StandinExampleTests
     public void AJdkThatIsNotHere_IsReplacedByTheMachinesOwn_OneThatIs_IsKept()
     {
         var missing = File("drill").Replace("/usr/lib/jvm/java-17-openjdk-amd64", "/no/such/jdk", StringComparison.Ordinal);
-        var replaced = StandinExamples.Rewrite("drill", missing, InstallDir, javaHome: "/the/machines/jdk");
+        var replaced = StandinExamples.Rewrite("drill", missing, InstallDir, Executor, javaHome: "/the/machines/jdk");
         Assert.Equal("/the/machines/jdk", ClusterSpecJson.Parse(replaced.Spec).Service.JavaHome);
         Assert.Contains(replaced.Changes, c => c.Field == "service.java_home" && c.Was == "\"/no/such/jdk\"");
 
         // The machine's own JDK (the tests need one) has bin/java: kept as written.
-        var kept = StandinExamples.Rewrite("drill", File("drill").Replace("/usr/lib/jvm/java-17-openjdk-amd64", StandinExamples.JavaHome(), StringComparison.Ordinal), InstallDir, javaHome: "/the/machines/jdk");
+        var kept = StandinExamples.Rewrite("drill", File("drill").Replace("/usr/lib/jvm/java-17-openjdk-amd64", StandinExamples.JavaHome(), StringComparison.Ordinal), InstallDir, Executor, javaHome: "/the/machines/jdk");
         Assert.Equal(StandinExamples.JavaHome(), ClusterSpecJson.Parse(kept.Spec).Service.JavaHome);
         Assert.DoesNotContain(kept.Changes, c => c.Field == "service.java_home");
     }
@@ -99,16 +104,16 @@ public class StandinExampleTests
     [InlineData("RING")]
     public void AnExampleWithoutAStandin_IsRefused(string name)
     {
-        var error = Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite(name, File("ring"), InstallDir));
+        var error = Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite(name, File("ring"), InstallDir, Executor));
         Assert.Contains("ring, riak, drill, quobyte", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ABadExampleText_IsAClearError()
     {
-        Assert.ThrowsAny<System.Text.Json.JsonException>(() => StandinExamples.Rewrite("ring", "{ not json", InstallDir));
-        Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite("ring", "[]", InstallDir));
-        Assert.Contains("no service section", Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite("ring", "{}", InstallDir)).Message, StringComparison.Ordinal);
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => StandinExamples.Rewrite("ring", "{ not json", InstallDir, Executor));
+        Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite("ring", "[]", InstallDir, Executor));
+        Assert.Contains("no service section", Assert.Throws<ArgumentException>(() => StandinExamples.Rewrite("ring", "{}", InstallDir, Executor)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Every leaf of a JSON document by its path (a.b[0].c), as compact JSON text.</summary>

@@ -23,10 +23,8 @@ public class TimerTests
     [Fact]
     public async Task LostNode_PastReplaceAfter_NoOfferForItsReplacement_TimerQuiet_ThenPlacedWhenAnOfferComes()
     {
-        var spec = Harness.Generic(count: 1) with { ReplaceAfter = "10mins" };
-        await using var h = await DeployedAsync(spec, "a1");
-        h.Master.Partition("a1");
-        await h.SettleAsync();
+        var (h, _) = await LostNodeAsync("10mins", "a1");
+        await using var owned = h;
         Assert.Equal(NodePhase.Lost, h.Cluster("web").Nodes.Single().Phase);
 
         var callbacks = await CallbacksOverAsync(h, Hour);
@@ -42,11 +40,8 @@ public class TimerTests
     [Fact]
     public async Task LostNode_PastReplaceAfter_WhileTheMasterIsGone_TimerQuiet_ThenReplacedWhenTheMasterIsBack()
     {
-        var spec = Harness.Generic(count: 1) with { ReplaceAfter = "10mins" };
-        await using var h = await DeployedAsync(spec, "a1", "a2");
-        var agent = h.Cluster("web").Nodes.Single().AgentId!;
-        h.Master.Partition(agent);
-        await h.SettleAsync();
+        var (h, agent) = await LostNodeAsync("10mins", "a1", "a2");
+        await using var owned = h;
         h.Master.LoseConnection();
         await h.SettleAsync();
         Assert.Equal(Operations.SubscriptionState.Subscribing, h.Snapshot.Subscription.State);
@@ -66,11 +61,8 @@ public class TimerTests
     {
         // replace_after passes two minutes into a reconciliation that the master answers only at the periodic pass
         // (ten minutes): meanwhile the plan engine does not run, and the deadline waits for it.
-        var spec = Harness.Generic(count: 1) with { ReplaceAfter = "2mins" };
-        await using var h = await DeployedAsync(spec, "a1", "a2");
-        var agent = h.Cluster("web").Nodes.Single().AgentId!;
-        h.Master.Partition(agent);
-        await h.SettleAsync();
+        var (h, agent) = await LostNodeAsync("2mins", "a1", "a2");
+        await using var owned = h;
         h.Master.IgnoreReconcile = true;
         await h.RestartAsync();
         Assert.Equal(Operations.SubscriptionState.Reconciling, h.Snapshot.Subscription.State);
@@ -130,6 +122,16 @@ public class TimerTests
     }
 
     private static Operations.StepView Step(Harness h) => h.Cluster("web").Plans.Single(p => p.Name == "pause").Phases.Single().Steps.Single();
+
+    /// <summary>One GENERIC node deployed on <paramref name="agents"/>, then its agent partitioned: the node is LOST.</summary>
+    private static async Task<(Harness H, string Agent)> LostNodeAsync(string replaceAfter, params string[] agents)
+    {
+        var h = await DeployedAsync(Harness.Generic(count: 1) with { ReplaceAfter = replaceAfter }, agents);
+        var agent = h.Cluster("web").Nodes.Single().AgentId!;
+        h.Master.Partition(agent);
+        await h.SettleAsync();
+        return (h, agent);
+    }
 
     private static async Task<Harness> DeployedAsync(ClusterSpec spec, params string[] agents)
     {

@@ -104,7 +104,7 @@ public sealed class CassandraRing : IAsyncLifetime
         ["resources"] = new JsonObject { ["cpus"] = 0.2, ["mem"] = 256, ["volume"] = 16 },
         ["ports"] = new JsonArray(new JsonObject { ["name"] = "native" }, new JsonObject { ["name"] = "storage" }, new JsonObject { ["name"] = "jmx" }),
         ["placement"] = new JsonObject { ["unique_hostname"] = true },
-        ["service"] = new JsonObject { ["install_dir"] = installDir, ["java_home"] = Standins.JavaHome(), ["kill_grace_period"] = "20secs" },
+        ["service"] = new JsonObject { ["install_dir"] = installDir, ["java_home"] = Drover.Testing.Standins.StandinExamples.JavaHome(), ["kill_grace_period"] = "20secs" },
         ["replace_after"] = "3secs",
         ["health"] = new JsonObject { ["delay"] = "0secs", ["interval"] = "300ms", ["timeout"] = "10secs", ["grace"] = "90secs" },
         ["cassandra"] = new JsonObject

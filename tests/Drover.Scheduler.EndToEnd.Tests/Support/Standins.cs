@@ -8,7 +8,4 @@ public static class Standins
 {
     /// <summary>The fake Cassandra 4 install (FakeCassandra serving StorageService over real JMX, FakeNodetool), javac run through CliWrap (this test process reaps no children itself).</summary>
     public static Task<CassandraStandin> CassandraAsync() => CassandraStandin.PrepareAsync(StandinExamples.Run);
-
-    /// <summary>JAVA_HOME of the machine's java (agents give executors none): what a spec's service.java_home names.</summary>
-    public static string JavaHome() => StandinExamples.JavaHome();
 }

@@ -19,6 +19,9 @@ public sealed record ExampleChange(string Field, string Was, string Now, string 
 /// <summary>A README example made runnable here: the spec to PUT, what differs from the file, how many agents it needs.</summary>
 public sealed record StandinExample(string Name, string Spec, IReadOnlyList<ExampleChange> Changes, int Agents);
 
+/// <summary>What drover-scheduler reserves for the executor beside every task (its --executor-cpus, --executor-mem, --executor-disk): the caller passes the scheduler's own.</summary>
+public sealed record ExecutorShare(double Cpus, double Mem, double Disk);
+
 /// <summary>
 /// The kinds' examples of packaging/examples (written for real Cassandra, Riak, Drill and Quobyte installations) run
 /// on this machine's stand-ins, as `packaging/demo.sh --example &lt;name&gt;` does: the stand-in's install directory is
@@ -31,13 +34,6 @@ public static class StandinExamples
 {
     /// <summary>The examples that have a stand-in: packaging/examples/&lt;name&gt;.json.</summary>
     public static IReadOnlyList<string> Names { get; } = ["ring", "riak", "drill", "quobyte"];
-
-    /// <summary>drover-scheduler's defaults for the executor's own share of every task (--executor-cpus, --executor-mem, --executor-disk).</summary>
-    public const double ExecutorCpus = 0.1;
-
-    public const double ExecutorMem = 64;
-
-    public const double ExecutorDisk = 16;
 
     /// <summary>Runs a tool through CliWrap (System.Diagnostics.Process): for a process that reaps no children itself.</summary>
     public static readonly RunTool Run = async (executable, arguments, workingDirectory, timeout) =>
@@ -72,6 +68,7 @@ public static class StandinExamples
         string name,
         string exampleJson,
         string installDir,
+        ExecutorShare executor,
         string? javaHome = null,
         string agentResources = LocalMesosOptions.DefaultAgentResources,
         string hostnamePattern = "127.0.1.{i1}")
@@ -119,7 +116,7 @@ public static class StandinExamples
                 throw new ArgumentException($"no stand-in example '{name}': one of {string.Join(", ", Names)}", nameof(name));
         }
 
-        ScaleToFit(name, spec, Capacity.Parse(agentResources), agents, changes);
+        ScaleToFit(name, spec, Capacity.Parse(agentResources), agents, executor, changes);
         return new StandinExample(name, spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), changes, agents);
     }
 
@@ -143,7 +140,7 @@ public static class StandinExamples
     /// each node on an agent of its own for the count kinds, each Quobyte host's pinned services on its agent and
     /// the api and webconsole where room is left.
     /// </summary>
-    private static void ScaleToFit(string name, JsonObject spec, Capacity agent, int agents, List<ExampleChange> changes)
+    private static void ScaleToFit(string name, JsonObject spec, Capacity agent, int agents, ExecutorShare executor, List<ExampleChange> changes)
     {
         var tables = new List<(string Path, JsonObject Table)>();
         if (spec["resources"] is JsonObject top)
@@ -157,7 +154,7 @@ public static class StandinExamples
         }
 
         var factor = 1.0;
-        while (!Fits(name, spec, agent, agents, factor))
+        while (!Fits(name, spec, agent, agents, executor, factor))
         {
             factor /= 2;
             if (factor < 1.0 / 64)
@@ -186,16 +183,16 @@ public static class StandinExamples
         }
     }
 
-    private static bool Fits(string name, JsonObject spec, Capacity agent, int agents, double factor)
+    private static bool Fits(string name, JsonObject spec, Capacity agent, int agents, ExecutorShare executor, double factor)
     {
-        var fallback = Demand(spec["resources"] as JsonObject, factor);
+        var fallback = Demand(spec["resources"] as JsonObject, executor, factor);
         if (name != "quobyte")
         {
             return agent.Holds(fallback);
         }
 
         var perService = spec["quobyte"]?["resources"] as JsonObject;
-        Capacity Of(string service) => perService?[service] is JsonObject own ? Demand(own, factor) : fallback;
+        Capacity Of(string service) => perService?[service] is JsonObject own ? Demand(own, executor, factor) : fallback;
         var load = new Capacity[agents];
         var nodes = spec["quobyte"]?["nodes"]?.AsArray() ?? [];
         for (var i = 0; i < agents; i++)
@@ -220,10 +217,10 @@ public static class StandinExamples
     }
 
     /// <summary>One task's reservation with the executor's share added.</summary>
-    private static Capacity Demand(JsonObject? resources, double factor)
+    private static Capacity Demand(JsonObject? resources, ExecutorShare executor, double factor)
     {
         double Amount(string field) => resources?[field] is JsonValue v && v.TryGetValue<double>(out var d) ? Math.Round(d * factor, 2) : 0;
-        return new Capacity(Amount("cpus") + ExecutorCpus, Amount("mem") + ExecutorMem, Amount("volume") + Amount("disk") + ExecutorDisk);
+        return new Capacity(Amount("cpus") + executor.Cpus, Amount("mem") + executor.Mem, Amount("volume") + Amount("disk") + executor.Disk);
     }
 
     private static void Set(JsonObject table, string key, string value, string path, string why, List<ExampleChange> changes)
